@@ -1,0 +1,53 @@
+#pragma once
+// CausalContext: the set of events (dots) a state has seen, stored as a
+// compacted VersionVector plus a "dot cloud" of dots that are not yet
+// contiguous with it (events received out of order). insert() and join()
+// compact eagerly, so two contexts holding the same dots are equal member for
+// member. This is the causal context of the delta-state CRDT literature
+// (Almeida, Shoker, Baquero, "Delta State Replicated Data Types", 2018).
+
+#include <cstdint>
+#include <vector>
+
+#include "trellis/crdt/dot.hpp"
+#include "trellis/crdt/version_vector.hpp"
+
+namespace trellis::crdt {
+
+class CausalContext {
+ public:
+  CausalContext() = default;
+
+  bool contains(Dot dot) const;
+  // The next dot `replica` would issue: one past the highest seq of it known here.
+  Dot next_dot(ReplicaId replica) const;
+  void insert(Dot dot);
+  void join(const CausalContext& other);
+
+  const VersionVector& version_vector() const { return compact_; }
+  // Sorted, disjoint from the version vector, never contiguous with it.
+  const std::vector<Dot>& cloud() const { return cloud_; }
+  // Number of dots represented.
+  std::uint64_t dot_count() const { return compact_.event_count() + cloud_.size(); }
+  bool empty() const { return compact_.empty() && cloud_.empty(); }
+
+  // Calls f(Dot) for every dot represented, replica by replica, seq ascending
+  // within the compact part. Cost is dot_count().
+  template <class F>
+  void for_each_dot(F&& f) const {
+    for (const auto& [replica, max_seq] : compact_.entries()) {
+      for (std::uint64_t seq = 1; seq <= max_seq; ++seq) f(Dot{replica, seq});
+    }
+    for (const Dot& dot : cloud_) f(dot);
+  }
+
+  friend bool operator==(const CausalContext&, const CausalContext&) = default;
+
+ private:
+  void absorb_cloud();
+
+  VersionVector compact_;
+  std::vector<Dot> cloud_;
+};
+
+}  // namespace trellis::crdt

@@ -1,0 +1,43 @@
+#pragma once
+// Binary encoding of GraphDoc states and deltas with msgpack, versioned and
+// strictly decoded. The layout is specified in docs/encoding.md; in short,
+// a top-level msgpack array whose first element names the format:
+//
+//   1  state form: any state or delta. Replica ids are interned in a table,
+//      field-name lists ("shapes") are written once and then referenced,
+//      fields written by one transaction share one stamp.
+//   2  transaction form: a delta made by exactly one transaction (what every
+//      mutator returns). One stamp in the header serves every field.
+//
+// encode() picks the transaction form when the state qualifies, else the
+// state form; both decode to the same GraphDoc. Encoding is canonical: equal
+// states give equal bytes.
+//
+// decode() never trusts its input: malformed, truncated, oversized or
+// inconsistent bytes give an Error (malformed, unsupported_version,
+// limit_exceeded), never a crash, undefined behaviour or an allocation out of
+// proportion to the input.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "trellis/crdt/graph_doc.hpp"
+#include "trellis/crdt/result.hpp"
+
+namespace trellis::crdt {
+
+using Bytes = std::vector<std::uint8_t>;
+
+inline constexpr std::uint64_t kStateFormatV1 = 1;
+inline constexpr std::uint64_t kTransactionFormatV1 = 2;
+
+Bytes encode(const GraphDoc& doc);
+// Appends the encoding to `out` (lets a caller reuse one buffer).
+void encode_to(const GraphDoc& doc, Bytes& out);
+// Always the state form (snapshots).
+void encode_state_to(const GraphDoc& doc, Bytes& out);
+
+Result<GraphDoc> decode(std::span<const std::uint8_t> bytes);
+
+}  // namespace trellis::crdt

@@ -1,0 +1,160 @@
+#pragma once
+// GraphDoc: the collaborative node graph of a React Flow canvas as one
+// delta-state CRDT.
+//
+//   node presence  add-wins OR-set of node ids (dots; see dot_set.hpp)
+//   node fields    per node, an LwwMap<FieldKey, Json>: every top-level field
+//                  (`type`, `position` as one atomic {x, y} value, `width`,
+//                  `height`, `parentId`, anything else) and each key of `data`
+//                  separately
+//   edge presence  add-wins OR-set of edge ids
+//   edge fields    per edge, an LwwMap<FieldKey, Json> (`source`, `target`,
+//                  `sourceHandle`, `targetHandle`, `type`, each `data` key, ...)
+//   context        one CausalContext for the whole document: the dot of every
+//                  transaction this state has seen
+//
+// Every mutator is one transaction: it takes one Dot and one Stamp, applies
+// itself to this replica, and returns its delta, a GraphDoc holding just what
+// it changed. Shipping and joining deltas in any order, any number of times,
+// gives the same state as joining full states: join is idempotent,
+// commutative and associative. Semantics of every pair of concurrent
+// operations: docs/crdt.md.
+//
+// A GraphDoc constructed with a ReplicaId can originate mutations; a default
+// constructed one (replica 0) is a delta or a received state and can only be
+// joined, viewed and encoded. Equality compares CRDT state only, never the
+// replica id or its clock.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "trellis/crdt/causal_context.hpp"
+#include "trellis/crdt/dot_set.hpp"
+#include "trellis/crdt/field_key.hpp"
+#include "trellis/crdt/json.hpp"
+#include "trellis/crdt/lamport_clock.hpp"
+#include "trellis/crdt/lww_map.hpp"
+#include "trellis/crdt/replica_id.hpp"
+#include "trellis/crdt/result.hpp"
+
+namespace trellis::crdt {
+
+enum class EntityKind : std::uint8_t { node = 0, edge = 1 };
+
+// One node or edge: the dots that keep it present, and its fields. An entity
+// with no dots is absent (removed, or only ever updated concurrently with its
+// removal); its fields are kept so that a concurrent re-add finds them.
+struct EntityState {
+  DotSet dots;
+  LwwMap<FieldKey, Json> fields;
+
+  bool present() const { return !dots.empty(); }
+  bool empty() const { return dots.empty() && fields.empty(); }
+  friend bool operator==(const EntityState&, const EntityState&) = default;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const noexcept {
+    return std::hash<std::string_view>{}(text);
+  }
+};
+
+using EntityMap = std::unordered_map<std::string, EntityState, StringHash, std::equal_to<>>;
+
+class GraphDoc {
+ public:
+  GraphDoc() = default;
+  explicit GraphDoc(ReplicaId self) : clock_(self) {}
+
+  GraphDoc(const GraphDoc& other);
+  GraphDoc& operator=(const GraphDoc& other);
+  GraphDoc(GraphDoc&&) noexcept = default;
+  GraphDoc& operator=(GraphDoc&&) noexcept = default;
+
+  ReplicaId replica() const { return clock_.replica(); }
+  const LamportClock& clock() const { return clock_; }
+  const CausalContext& context() const { return context_; }
+  const EntityMap& nodes() const { return nodes_; }
+  const EntityMap& edges() const { return edges_; }
+  const EntityMap& entities(EntityKind kind) const {
+    return kind == EntityKind::node ? nodes_ : edges_;
+  }
+  bool has_node(std::string_view id) const;
+  bool has_edge(std::string_view id) const;
+  // The entity, present or not; nullptr when this state knows nothing of it.
+  const EntityState* find(EntityKind kind, std::string_view id) const;
+  // True when the state holds nothing at all (no entity, empty context).
+  bool empty() const { return nodes_.empty() && edges_.empty() && context_.empty(); }
+
+  // --- Mutators. Each applies one transaction here and returns its delta, or
+  // an Error (invalid_argument, not_found, already_exists, limit_exceeded)
+  // and changes nothing. A mutation that would change nothing (an empty
+  // patch) returns an empty delta and takes no dot.
+
+  // Adds a node given as a React Flow object: a string `id`, any other
+  // top-level fields, and an optional `data` object whose keys become
+  // separate fields. A node id that was removed may be added again: fields
+  // of the old node that the new object does not carry are removed, so a
+  // re-added node is exactly the object given.
+  Result<GraphDoc> add_node(const Json& node);
+  // Writes the given top-level fields of a present node; a `data` member is
+  // taken key by key (keys not mentioned are left alone). `id` may be given
+  // only with the node's own id.
+  Result<GraphDoc> update_node_fields(std::string_view id, const Json& patch);
+  // Writes the given keys of a present node's `data` (an object).
+  Result<GraphDoc> set_node_data(std::string_view id, const Json& data);
+  // Removes fields of a present node (stamped tombstones).
+  Result<GraphDoc> remove_node_fields(std::string_view id, const std::vector<FieldKey>& keys);
+  // Removes a present node and the edges this replica sees attached to it.
+  Result<GraphDoc> remove_node(std::string_view id);
+  // Adds an edge given as a React Flow object with string `id`, `source` and
+  // `target` naming present nodes, and any other fields.
+  Result<GraphDoc> add_edge(const Json& edge);
+  Result<GraphDoc> update_edge_fields(std::string_view id, const Json& patch);
+  Result<GraphDoc> remove_edge_fields(std::string_view id, const std::vector<FieldKey>& keys);
+  Result<GraphDoc> remove_edge(std::string_view id);
+
+  // Joins a delta or a full state into this one.
+  void join(const GraphDoc& other);
+
+  // Builds a state from decoded parts, checking the invariants a replica
+  // relies on: every dot and every stamp's dot lies in the context, no
+  // entity is empty, ids and fields are within limits. The result has
+  // replica 0 (see above).
+  static Result<GraphDoc> from_parts(CausalContext context, EntityMap nodes, EntityMap edges);
+
+  friend bool operator==(const GraphDoc& a, const GraphDoc& b) {
+    return a.context_ == b.context_ && a.nodes_ == b.nodes_ && a.edges_ == b.edges_;
+  }
+
+ private:
+  struct DotOwner {
+    EntityKind kind;
+    const std::string* id;
+  };
+
+  EntityMap& entities_mut(EntityKind kind) { return kind == EntityKind::node ? nodes_ : edges_; }
+  Result<GraphDoc> add_entity(EntityKind kind, const Json& object);
+  Result<GraphDoc> update_fields(EntityKind kind, std::string_view id, const Json& patch,
+                                 bool data_only);
+  Result<GraphDoc> remove_fields(EntityKind kind, std::string_view id,
+                                 const std::vector<FieldKey>& keys);
+  Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);
+  Stamp begin_transaction(GraphDoc& delta);
+  void set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots);
+  void rebuild_dot_index();
+
+  LamportClock clock_;
+  CausalContext context_;
+  EntityMap nodes_;
+  EntityMap edges_;
+  // Which entity each live dot supports, so that joining a delta that
+  // removes dots costs O(dots in the delta's context), not O(entities).
+  std::unordered_map<Dot, DotOwner> dot_owners_;
+};
+
+}  // namespace trellis::crdt

@@ -1,0 +1,116 @@
+#pragma once
+// LwwMap<K, V>: a last-writer-wins element map. Each key holds an
+// LwwRegister<optional<V>>; removing a key writes a stamped tombstone
+// (nullopt), so a removal and a concurrent write of the same key are decided
+// by their stamps like any two writes. Join is per key.
+//
+// Stored as a vector sorted by key: it is built for the small maps of one
+// node's or edge's fields (a handful to a few hundred keys), where it beats
+// node-based maps in memory and speed. Lookups are O(log n), inserts O(n).
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "trellis/crdt/lww_register.hpp"
+#include "trellis/crdt/stamp.hpp"
+
+namespace trellis::crdt {
+
+template <class K, class V>
+class LwwMap {
+ public:
+  using Register = LwwRegister<std::optional<V>>;
+  struct Entry {
+    K key;
+    Register reg;
+
+    bool is_tombstone() const { return !reg.value.has_value(); }
+    friend bool operator==(const Entry&, const Entry&) = default;
+  };
+
+  // The live value of `key`, or nullptr when absent or removed.
+  const V* get(const K& key) const {
+    const Entry* entry = find(key);
+    return entry && entry->reg.value ? &*entry->reg.value : nullptr;
+  }
+  // The entry of `key`, tombstones included.
+  const Entry* find(const K& key) const {
+    auto at = lower_bound(key);
+    return at != entries_.end() && at->key == key ? &*at : nullptr;
+  }
+
+  // Local write and removal; each returns its delta (a one-entry map).
+  LwwMap set(const K& key, V value, Stamp stamp) {
+    return write(key, Register{std::optional<V>(std::move(value)), stamp});
+  }
+  LwwMap remove(const K& key, Stamp stamp) { return write(key, Register{std::nullopt, stamp}); }
+
+  // Joins one entry; returns true when the map changed.
+  bool merge(const K& key, const Register& reg) {
+    auto at = lower_bound(key);
+    if (at != entries_.end() && at->key == key) return at->reg.join(reg);
+    entries_.insert(at, Entry{key, reg});
+    return true;
+  }
+
+  void join(const LwwMap& other) {
+    if (entries_.empty()) {
+      entries_ = other.entries_;
+      return;
+    }
+    std::vector<Entry> joined;
+    joined.reserve(entries_.size() + other.entries_.size());
+    auto a = entries_.begin();
+    auto b = other.entries_.begin();
+    while (a != entries_.end() || b != other.entries_.end()) {
+      if (b == other.entries_.end() || (a != entries_.end() && a->key < b->key)) {
+        joined.push_back(std::move(*a++));
+      } else if (a == entries_.end() || b->key < a->key) {
+        joined.push_back(*b++);
+      } else {
+        a->reg.join(b->reg);
+        joined.push_back(std::move(*a++));
+        ++b;
+      }
+    }
+    entries_ = std::move(joined);
+  }
+
+  // Sorted by key, tombstones included.
+  const std::vector<Entry>& entries() const { return entries_; }
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+
+  // Appends an entry known to sort after every present key (decoders building
+  // a map in order). Returns false, changing nothing, when it does not.
+  bool append_sorted(K key, Register reg) {
+    if (!entries_.empty() && !(entries_.back().key < key)) return false;
+    entries_.push_back(Entry{std::move(key), std::move(reg)});
+    return true;
+  }
+
+  friend bool operator==(const LwwMap&, const LwwMap&) = default;
+
+ private:
+  LwwMap write(const K& key, Register reg) {
+    LwwMap delta;
+    delta.entries_.push_back(Entry{key, reg});
+    merge(key, reg);
+    return delta;
+  }
+
+  typename std::vector<Entry>::const_iterator lower_bound(const K& key) const {
+    return std::lower_bound(entries_.begin(), entries_.end(), key,
+                            [](const Entry& entry, const K& k) { return entry.key < k; });
+  }
+  typename std::vector<Entry>::iterator lower_bound(const K& key) {
+    return std::lower_bound(entries_.begin(), entries_.end(), key,
+                            [](const Entry& entry, const K& k) { return entry.key < k; });
+  }
+
+  std::vector<Entry> entries_;
+};
+
+}  // namespace trellis::crdt

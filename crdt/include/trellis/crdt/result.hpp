@@ -1,0 +1,69 @@
+#pragma once
+// Errors as values: every fallible operation of the library (mutators with bad
+// input, decoders with malformed bytes) returns Result<T>. Nothing throws across
+// the library's public boundary.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace trellis::crdt {
+
+enum class ErrorCode {
+  invalid_argument,     // input has the wrong shape or type (missing id, non-object data, ...)
+  not_found,            // the node or edge the operation names is not present
+  already_exists,       // add of an id that is already present
+  limit_exceeded,       // input is larger than a documented limit (see limits.hpp)
+  malformed,            // encoded bytes do not follow the format
+  unsupported_version,  // encoded bytes are of a format version this build does not read
+};
+
+std::string_view to_string(ErrorCode code);
+
+struct Error {
+  ErrorCode code;
+  std::string message;
+
+  friend bool operator==(const Error&, const Error&) = default;
+};
+
+// A value or an Error. Accessing the wrong alternative is a programming error
+// and throws std::logic_error (it never happens on a checked path).
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}
+  Result(Error error) : state_(std::move(error)) {}
+
+  bool ok() const { return state_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { return checked(); }
+  const T& value() const& { return const_cast<Result*>(this)->checked(); }
+  T&& value() && { return std::move(checked()); }
+  T* operator->() { return &checked(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return checked(); }
+  const T& operator*() const& { return value(); }
+
+  const Error& error() const {
+    if (ok()) throw std::logic_error("Result::error() on a value");
+    return std::get<1>(state_);
+  }
+
+ private:
+  T& checked() {
+    if (!ok()) throw std::logic_error("Result::value() on an error: " + std::get<1>(state_).message);
+    return std::get<0>(state_);
+  }
+
+  std::variant<T, Error> state_;
+};
+
+inline Error make_error(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
+
+}  // namespace trellis::crdt

@@ -1,0 +1,43 @@
+#pragma once
+// VersionVector: for each replica, the highest seq such that every event
+// 1..seq of that replica is included. It is the compact part of a
+// CausalContext, and what sync peers exchange to say what they have.
+// Join is the pointwise maximum. Replicas absent from the vector are at 0.
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "trellis/crdt/dot.hpp"
+#include "trellis/crdt/replica_id.hpp"
+
+namespace trellis::crdt {
+
+class VersionVector {
+ public:
+  using Entry = std::pair<ReplicaId, std::uint64_t>;
+
+  VersionVector() = default;
+
+  std::uint64_t get(ReplicaId replica) const;
+  // Raises the entry of `replica` to at least `seq`.
+  void raise(ReplicaId replica, std::uint64_t seq);
+  bool contains(Dot dot) const { return dot.seq != 0 && dot.seq <= get(dot.replica); }
+
+  void join(const VersionVector& other);
+  // True when every entry of this vector is <= the other's (this happened-before-or-equal).
+  bool dominated_by(const VersionVector& other) const;
+
+  // Entries sorted by replica id, none at 0.
+  const std::vector<Entry>& entries() const { return entries_; }
+  bool empty() const { return entries_.empty(); }
+  // Number of events the vector covers (sum of entries).
+  std::uint64_t event_count() const;
+
+  friend bool operator==(const VersionVector&, const VersionVector&) = default;
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+}  // namespace trellis::crdt

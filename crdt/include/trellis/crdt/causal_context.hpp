@@ -22,13 +22,19 @@ class CausalContext {
   // The next dot `replica` would issue: one past the highest seq of it known here.
   Dot next_dot(ReplicaId replica) const;
   void insert(Dot dot);
+  // Inserts every dot 1..seq of `replica` (a version-vector entry), in O(1)
+  // of seq.
+  void insert_up_to(ReplicaId replica, std::uint64_t seq);
   void join(const CausalContext& other);
 
   const VersionVector& version_vector() const { return compact_; }
   // Sorted, disjoint from the version vector, never contiguous with it.
   const std::vector<Dot>& cloud() const { return cloud_; }
-  // Number of dots represented.
-  std::uint64_t dot_count() const { return compact_.event_count() + cloud_.size(); }
+  // Number of dots represented (saturating).
+  std::uint64_t dot_count() const {
+    const std::uint64_t compact = compact_.event_count();
+    return compact > UINT64_MAX - cloud_.size() ? UINT64_MAX : compact + cloud_.size();
+  }
   bool empty() const { return compact_.empty() && cloud_.empty(); }
 
   // Calls f(Dot) for every dot represented, replica by replica, seq ascending
@@ -36,9 +42,11 @@ class CausalContext {
   template <class F>
   void for_each_dot(F&& f) const {
     for (const auto& [replica, max_seq] : compact_.entries()) {
-      for (std::uint64_t seq = 1; seq <= max_seq; ++seq) f(Dot{replica, seq});
+      for (std::uint64_t seq = 1; seq <= max_seq; ++seq)
+        f(Dot{replica, seq});
     }
-    for (const Dot& dot : cloud_) f(dot);
+    for (const Dot& dot : cloud_)
+      f(dot);
   }
 
   friend bool operator==(const CausalContext&, const CausalContext&) = default;

@@ -154,7 +154,9 @@ class GraphDoc {
   EntityMap edges_;
   // Which entity each live dot supports, so that joining a delta that
   // removes dots costs O(dots in the delta's context), not O(entities).
-  std::unordered_map<Dot, DotOwner> dot_owners_;
+  // A multimap only because forged input could claim one dot for two
+  // entities; join must stay a pure function of the states even then.
+  std::unordered_multimap<Dot, DotOwner> dot_owners_;
 };
 
 }  // namespace trellis::crdt

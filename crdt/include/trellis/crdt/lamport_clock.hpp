@@ -21,9 +21,11 @@ class LamportClock {
   std::uint64_t counter() const { return counter_; }
 
   // `seq` is the event's per-replica sequence number (its Dot), which the
-  // caller takes from its causal context.
+  // caller takes from its causal context. The counter never falls below seq:
+  // the encodings store counter - seq, and a replica reloaded from a state
+  // whose later events left no stamps (removals) must not reuse counters.
   Stamp tick(std::uint64_t seq) {
-    ++counter_;
+    counter_ = std::max(counter_ + 1, seq);
     return Stamp{counter_, replica_, seq};
   }
 

@@ -30,7 +30,8 @@ class OrSet {
   std::vector<K> elements() const {
     std::vector<K> out;
     out.reserve(entries_.size());
-    for (const auto& [element, dots] : entries_) out.push_back(element);
+    for (const auto& [element, dots] : entries_)
+      out.push_back(element);
     std::sort(out.begin(), out.end());
     return out;
   }
@@ -43,7 +44,8 @@ class OrSet {
     delta.entries_[element] = DotSet{dot};
     delta.context_.insert(dot);
     if (auto it = entries_.find(element); it != entries_.end()) {
-      for (Dot old : it->second) delta.context_.insert(old);
+      for (Dot old : it->second)
+        delta.context_.insert(old);
     }
     join(delta);
     return delta;
@@ -54,7 +56,8 @@ class OrSet {
   OrSet remove(const K& element) {
     OrSet delta;
     if (auto it = entries_.find(element); it != entries_.end()) {
-      for (Dot old : it->second) delta.context_.insert(old);
+      for (Dot old : it->second)
+        delta.context_.insert(old);
     }
     join(delta);
     return delta;

@@ -55,7 +55,8 @@ class [[nodiscard]] Result {
 
  private:
   T& checked() {
-    if (!ok()) throw std::logic_error("Result::value() on an error: " + std::get<1>(state_).message);
+    if (!ok())
+      throw std::logic_error("Result::value() on an error: " + std::get<1>(state_).message);
     return std::get<0>(state_);
   }
 

@@ -1,0 +1,70 @@
+#include "trellis/crdt/causal_context.hpp"
+
+#include <algorithm>
+
+namespace trellis::crdt {
+
+bool CausalContext::contains(Dot dot) const {
+  return compact_.contains(dot) || std::binary_search(cloud_.begin(), cloud_.end(), dot);
+}
+
+Dot CausalContext::next_dot(ReplicaId replica) const {
+  std::uint64_t highest = compact_.get(replica);
+  // The cloud is sorted by (replica, seq): the last dot of `replica` is its highest.
+  auto end = std::lower_bound(cloud_.begin(), cloud_.end(), Dot{ReplicaId{replica.value + 1}, 0});
+  if (end != cloud_.begin() && std::prev(end)->replica == replica) {
+    highest = std::max(highest, std::prev(end)->seq);
+  }
+  return Dot{replica, highest + 1};
+}
+
+void CausalContext::insert(Dot dot) {
+  if (dot.seq == 0) return;
+  const std::uint64_t compact_seq = compact_.get(dot.replica);
+  if (dot.seq <= compact_seq) return;
+  if (dot.seq == compact_seq + 1) {
+    compact_.raise(dot.replica, dot.seq);
+    // Fast path for in-order events: nothing in the cloud to absorb.
+    if (!cloud_.empty()) absorb_cloud();
+    return;
+  }
+  auto at = std::lower_bound(cloud_.begin(), cloud_.end(), dot);
+  if (at == cloud_.end() || *at != dot) cloud_.insert(at, dot);
+}
+
+void CausalContext::insert_up_to(ReplicaId replica, std::uint64_t seq) {
+  if (seq <= compact_.get(replica)) return;
+  compact_.raise(replica, seq);
+  absorb_cloud();
+}
+
+void CausalContext::join(const CausalContext& other) {
+  compact_.join(other.compact_);
+  if (!other.cloud_.empty()) {
+    std::vector<Dot> merged;
+    merged.reserve(cloud_.size() + other.cloud_.size());
+    std::set_union(cloud_.begin(), cloud_.end(), other.cloud_.begin(), other.cloud_.end(),
+                   std::back_inserter(merged));
+    cloud_ = std::move(merged);
+  }
+  absorb_cloud();
+}
+
+void CausalContext::absorb_cloud() {
+  // Drop cloud dots the vector covers and fold in those that extend it. The
+  // cloud is sorted by replica then seq, so one pass per replica suffices.
+  std::vector<Dot> kept;
+  kept.reserve(cloud_.size());
+  for (const Dot& dot : cloud_) {
+    const std::uint64_t compact_seq = compact_.get(dot.replica);
+    if (dot.seq <= compact_seq) continue;
+    if (dot.seq == compact_seq + 1) {
+      compact_.raise(dot.replica, dot.seq);
+      continue;
+    }
+    kept.push_back(dot);
+  }
+  cloud_ = std::move(kept);
+}
+
+}  // namespace trellis::crdt

@@ -1,0 +1,454 @@
+#include "trellis/crdt/graph_doc.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "entity_validation.hpp"
+#include "trellis/crdt/limits.hpp"
+
+namespace trellis::crdt {
+
+namespace {
+
+std::string_view kind_name(EntityKind kind) {
+  return kind == EntityKind::node ? "node" : "edge";
+}
+
+Error not_present(EntityKind kind, std::string_view id) {
+  return make_error(ErrorCode::not_found,
+                    std::string(kind_name(kind)) + " '" + std::string(id) + "' is not present");
+}
+
+// A field write as taken from a JSON object, before it has a stamp.
+struct FieldWrite {
+  FieldKey key;
+  const Json* value;
+};
+
+// Splits a JSON object into field writes: every member but `id`, and each key
+// of `data` separately. `data_only` takes the object itself as `data`.
+Result<std::vector<FieldWrite>> collect_writes(const Json& object, std::string_view own_id,
+                                               bool data_only) {
+  std::vector<FieldWrite> writes;
+  auto add_data = [&](const Json& data) -> std::optional<Error> {
+    if (!data.is_object()) {
+      return make_error(ErrorCode::invalid_argument, "'data' must be an object");
+    }
+    for (const auto& [name, value] : data.items()) {
+      if (auto error = validate_field_name(name)) return error;
+      if (auto error = validate_value(value, name)) return error;
+      writes.push_back(FieldWrite{FieldKey::data(name), &value});
+    }
+    return std::nullopt;
+  };
+  if (data_only) {
+    if (auto error = add_data(object)) return *error;
+    return writes;
+  }
+  if (!object.is_object()) {
+    return make_error(ErrorCode::invalid_argument, "expected a JSON object");
+  }
+  for (const auto& [name, value] : object.items()) {
+    if (name == "id") {
+      if (!value.is_string() || value.get_ref<const std::string&>() != own_id) {
+        return make_error(ErrorCode::invalid_argument, "'id' cannot be changed");
+      }
+      continue;
+    }
+    if (name == "data") {
+      if (auto error = add_data(value)) return *error;
+      continue;
+    }
+    if (auto error = validate_field_name(name)) return *error;
+    if (auto error = validate_value(value, name)) return *error;
+    writes.push_back(FieldWrite{FieldKey::top(name), &value});
+  }
+  return writes;
+}
+
+// Counts the distinct fields an entity would hold after the writes.
+std::size_t field_count_after(const EntityState* entity, const std::vector<FieldWrite>& writes) {
+  std::size_t count = entity ? entity->fields.size() : 0;
+  for (const auto& write : writes) {
+    if (!entity || !entity->fields.find(write.key)) ++count;
+  }
+  return count;
+}
+
+std::optional<Error> check_endpoint(const GraphDoc& doc, std::string_view role, const Json* value) {
+  if (!value || !value->is_string()) {
+    return make_error(ErrorCode::invalid_argument,
+                      "edge '" + std::string(role) + "' must be a string naming a node");
+  }
+  const auto& node_id = value->get_ref<const std::string&>();
+  if (!doc.has_node(node_id)) {
+    return make_error(ErrorCode::not_found,
+                      "edge " + std::string(role) + " node '" + node_id + "' is not present");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> check_edge_endpoints(const GraphDoc& doc,
+                                          const std::vector<FieldWrite>& writes) {
+  for (const auto& write : writes) {
+    if (write.key.scope != FieldKey::Scope::top) continue;
+    if (write.key.name == "source" || write.key.name == "target") {
+      if (auto error = check_endpoint(doc, write.key.name, write.value)) return error;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_attached(const EntityState& edge, std::string_view node_id) {
+  for (const char* role : {"source", "target"}) {
+    const Json* end = edge.fields.get(FieldKey::top(role));
+    if (end && end->is_string() && end->get_ref<const std::string&>() == node_id) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+GraphDoc::GraphDoc(const GraphDoc& other)
+    : clock_(other.clock_), context_(other.context_), nodes_(other.nodes_), edges_(other.edges_) {
+  rebuild_dot_index();
+}
+
+GraphDoc& GraphDoc::operator=(const GraphDoc& other) {
+  if (this != &other) {
+    clock_ = other.clock_;
+    context_ = other.context_;
+    nodes_ = other.nodes_;
+    edges_ = other.edges_;
+    rebuild_dot_index();
+  }
+  return *this;
+}
+
+bool GraphDoc::has_node(std::string_view id) const {
+  auto it = nodes_.find(id);
+  return it != nodes_.end() && it->second.present();
+}
+
+bool GraphDoc::has_edge(std::string_view id) const {
+  auto it = edges_.find(id);
+  return it != edges_.end() && it->second.present();
+}
+
+const EntityState* GraphDoc::find(EntityKind kind, std::string_view id) const {
+  const EntityMap& map = entities(kind);
+  auto it = map.find(id);
+  return it == map.end() ? nullptr : &it->second;
+}
+
+Stamp GraphDoc::begin_transaction(GraphDoc& delta) {
+  const Dot dot = context_.next_dot(clock_.replica());
+  delta.context_.insert(dot);
+  return clock_.tick(dot.seq);
+}
+
+Result<GraphDoc> GraphDoc::add_node(const Json& node) {
+  return add_entity(EntityKind::node, node);
+}
+Result<GraphDoc> GraphDoc::add_edge(const Json& edge) {
+  return add_entity(EntityKind::edge, edge);
+}
+
+Result<GraphDoc> GraphDoc::update_node_fields(std::string_view id, const Json& patch) {
+  return update_fields(EntityKind::node, id, patch, false);
+}
+Result<GraphDoc> GraphDoc::set_node_data(std::string_view id, const Json& data) {
+  return update_fields(EntityKind::node, id, data, true);
+}
+Result<GraphDoc> GraphDoc::update_edge_fields(std::string_view id, const Json& patch) {
+  return update_fields(EntityKind::edge, id, patch, false);
+}
+Result<GraphDoc> GraphDoc::remove_node_fields(std::string_view id,
+                                              const std::vector<FieldKey>& keys) {
+  return remove_fields(EntityKind::node, id, keys);
+}
+Result<GraphDoc> GraphDoc::remove_edge_fields(std::string_view id,
+                                              const std::vector<FieldKey>& keys) {
+  return remove_fields(EntityKind::edge, id, keys);
+}
+Result<GraphDoc> GraphDoc::remove_node(std::string_view id) {
+  return remove_entity(EntityKind::node, id);
+}
+Result<GraphDoc> GraphDoc::remove_edge(std::string_view id) {
+  return remove_entity(EntityKind::edge, id);
+}
+
+Result<GraphDoc> GraphDoc::add_entity(EntityKind kind, const Json& object) {
+  if (replica().is_null()) {
+    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
+  }
+  if (!object.is_object()) {
+    return make_error(ErrorCode::invalid_argument,
+                      std::string(kind_name(kind)) + " must be a JSON object");
+  }
+  auto id_member = object.find("id");
+  if (id_member == object.end() || !id_member->is_string()) {
+    return make_error(ErrorCode::invalid_argument,
+                      std::string(kind_name(kind)) + " needs a string 'id'");
+  }
+  const std::string& id = id_member->get_ref<const std::string&>();
+  if (auto error = validate_id(id)) return *error;
+  const EntityState* existing = find(kind, id);
+  if (existing && existing->present()) {
+    return make_error(ErrorCode::already_exists,
+                      std::string(kind_name(kind)) + " '" + id + "' already exists");
+  }
+  auto writes = collect_writes(object, id, false);
+  if (!writes) return writes.error();
+  if (kind == EntityKind::edge) {
+    auto find_top = [&](std::string_view name) -> const Json* {
+      auto member = object.find(std::string(name));
+      return member == object.end() ? nullptr : &*member;
+    };
+    if (auto error = check_endpoint(*this, "source", find_top("source"))) return *error;
+    if (auto error = check_endpoint(*this, "target", find_top("target"))) return *error;
+  }
+  if (field_count_after(existing, *writes) > limits::kMaxFieldsPerEntity) {
+    return make_error(ErrorCode::limit_exceeded, "too many fields");
+  }
+
+  GraphDoc delta;
+  const Stamp stamp = begin_transaction(delta);
+  EntityState& added = delta.entities_mut(kind)[id];
+  added.dots = DotSet{stamp.dot()};
+  for (const auto& write : *writes)
+    added.fields.merge(write.key, {*write.value, stamp});
+  // A re-added id is exactly the object given: fields of the old entity that
+  // it does not carry are removed.
+  if (existing) {
+    for (const auto& entry : existing->fields.entries()) {
+      if (!entry.is_tombstone() && !added.fields.find(entry.key)) {
+        added.fields.merge(entry.key, {std::nullopt, stamp});
+      }
+    }
+  }
+  delta.rebuild_dot_index();
+  join(delta);
+  return delta;
+}
+
+Result<GraphDoc> GraphDoc::update_fields(EntityKind kind, std::string_view id, const Json& patch,
+                                         bool data_only) {
+  if (replica().is_null()) {
+    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
+  }
+  const EntityState* existing = find(kind, id);
+  if (!existing || !existing->present()) return not_present(kind, id);
+  auto writes = collect_writes(patch, id, data_only);
+  if (!writes) return writes.error();
+  if (kind == EntityKind::edge) {
+    if (auto error = check_edge_endpoints(*this, *writes)) return *error;
+  }
+  if (field_count_after(existing, *writes) > limits::kMaxFieldsPerEntity) {
+    return make_error(ErrorCode::limit_exceeded, "too many fields");
+  }
+  GraphDoc delta;
+  if (writes->empty()) return delta;
+  const Stamp stamp = begin_transaction(delta);
+  EntityState& changed = delta.entities_mut(kind)[std::string(id)];
+  for (const auto& write : *writes)
+    changed.fields.merge(write.key, {*write.value, stamp});
+  join(delta);
+  return delta;
+}
+
+Result<GraphDoc> GraphDoc::remove_fields(EntityKind kind, std::string_view id,
+                                         const std::vector<FieldKey>& keys) {
+  if (replica().is_null()) {
+    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
+  }
+  const EntityState* existing = find(kind, id);
+  if (!existing || !existing->present()) return not_present(kind, id);
+  for (const auto& key : keys) {
+    if (auto error = validate_field_key(key)) return *error;
+    if (kind == EntityKind::edge && key.scope == FieldKey::Scope::top &&
+        (key.name == "source" || key.name == "target")) {
+      return make_error(ErrorCode::invalid_argument,
+                        "an edge's source and target cannot be removed");
+    }
+  }
+  std::size_t count = existing->fields.size();
+  for (const auto& key : keys)
+    count += existing->fields.find(key) ? 0 : 1;
+  if (count > limits::kMaxFieldsPerEntity) {
+    return make_error(ErrorCode::limit_exceeded, "too many fields");
+  }
+  GraphDoc delta;
+  if (keys.empty()) return delta;
+  const Stamp stamp = begin_transaction(delta);
+  EntityState& changed = delta.entities_mut(kind)[std::string(id)];
+  for (const auto& key : keys)
+    changed.fields.merge(key, {std::nullopt, stamp});
+  join(delta);
+  return delta;
+}
+
+Result<GraphDoc> GraphDoc::remove_entity(EntityKind kind, std::string_view id) {
+  if (replica().is_null()) {
+    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
+  }
+  const EntityState* existing = find(kind, id);
+  if (!existing || !existing->present()) return not_present(kind, id);
+  GraphDoc delta;
+  begin_transaction(delta);
+  for (Dot dot : existing->dots)
+    delta.context_.insert(dot);
+  // Edges attached to a removed node go with it, as far as this replica sees
+  // them; an edge added concurrently survives in the state but the view hides
+  // it until its node is present again.
+  if (kind == EntityKind::node) {
+    for (const auto& [edge_id, edge] : edges_) {
+      if (edge.present() && is_attached(edge, id)) {
+        for (Dot dot : edge.dots)
+          delta.context_.insert(dot);
+      }
+    }
+  }
+  join(delta);
+  return delta;
+}
+
+void GraphDoc::set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots) {
+  DotSet& current = entity->second.dots;
+  if (current == dots) return;
+  const std::string* id = &entity->first;
+  for (Dot dot : current) {
+    if (std::binary_search(dots.begin(), dots.end(), dot)) continue;
+    auto [first, last] = dot_owners_.equal_range(dot);
+    for (auto it = first; it != last; ++it) {
+      if (it->second.kind == kind && it->second.id == id) {
+        dot_owners_.erase(it);
+        break;
+      }
+    }
+  }
+  for (Dot dot : dots) {
+    if (!std::binary_search(current.begin(), current.end(), dot)) {
+      dot_owners_.emplace(dot, DotOwner{kind, id});
+    }
+  }
+  current = std::move(dots);
+}
+
+void GraphDoc::rebuild_dot_index() {
+  dot_owners_.clear();
+  for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
+    for (const auto& [id, entity] : entities(kind)) {
+      for (Dot dot : entity.dots)
+        dot_owners_.emplace(dot, DotOwner{kind, &id});
+    }
+  }
+}
+
+void GraphDoc::join(const GraphDoc& other) {
+  if (&other == this) return;
+
+  // 1. Dots this state holds for entities `other` does not mention, and that
+  //    `other` has seen: `other` removed them. Found through the dot index
+  //    when other's context is small (a delta), by a scan otherwise.
+  struct Removal {
+    EntityKind kind;
+    std::string id;
+    Dot dot;
+  };
+  std::vector<Removal> removals;
+  auto consider = [&](Dot dot, const DotOwner& owner) {
+    if (other.entities(owner.kind).count(*owner.id) == 0) {
+      removals.push_back(Removal{owner.kind, *owner.id, dot});
+    }
+  };
+  if (other.context_.dot_count() <= dot_owners_.size()) {
+    other.context_.for_each_dot([&](Dot dot) {
+      auto [first, last] = dot_owners_.equal_range(dot);
+      for (auto it = first; it != last; ++it)
+        consider(dot, it->second);
+    });
+  } else {
+    for (const auto& [dot, owner] : dot_owners_) {
+      if (other.context_.contains(dot)) consider(dot, owner);
+    }
+  }
+  for (const auto& removal : removals) {
+    EntityMap& map = entities_mut(removal.kind);
+    auto it = map.find(removal.id);
+    if (it == map.end()) continue;
+    DotSet kept = it->second.dots;
+    kept.erase(std::remove(kept.begin(), kept.end(), removal.dot), kept.end());
+    set_dots(removal.kind, it, std::move(kept));
+    if (it->second.empty()) map.erase(it);
+  }
+
+  // 2. Entities `other` mentions: the dot-kernel join of their dots and the
+  //    last-writer-wins join of their fields.
+  std::uint64_t highest_counter = 0;
+  for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
+    EntityMap& mine = entities_mut(kind);
+    for (const auto& [id, theirs] : other.entities(kind)) {
+      auto it = mine.find(id);
+      if (it == mine.end()) it = mine.emplace(id, EntityState{}).first;
+      set_dots(kind, it, join_dot_sets(it->second.dots, context_, theirs.dots, other.context_));
+      it->second.fields.join(theirs.fields);
+      for (const auto& entry : theirs.fields.entries()) {
+        highest_counter = std::max(highest_counter, entry.reg.stamp.counter);
+      }
+      if (it->second.empty()) mine.erase(it);
+    }
+  }
+
+  context_.join(other.context_);
+  clock_.observe(highest_counter);
+}
+
+Result<GraphDoc> GraphDoc::from_parts(CausalContext context, EntityMap nodes, EntityMap edges) {
+  GraphDoc doc;
+  doc.context_ = std::move(context);
+  doc.nodes_ = std::move(nodes);
+  doc.edges_ = std::move(edges);
+  std::uint64_t highest_counter = 0;
+  for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
+    for (const auto& [id, entity] : doc.entities(kind)) {
+      if (auto error = validate_id(id)) return *error;
+      if (entity.empty()) {
+        return make_error(ErrorCode::malformed, std::string(kind_name(kind)) + " '" + id +
+                                                    "' holds neither dots nor fields");
+      }
+      if (!std::is_sorted(entity.dots.begin(), entity.dots.end()) ||
+          std::adjacent_find(entity.dots.begin(), entity.dots.end()) != entity.dots.end()) {
+        return make_error(ErrorCode::malformed, "dots of '" + id + "' are not a sorted set");
+      }
+      for (Dot dot : entity.dots) {
+        if (dot.seq == 0 || !doc.context_.contains(dot)) {
+          return make_error(ErrorCode::malformed, "a dot of '" + id + "' is outside the context");
+        }
+      }
+      if (entity.fields.size() > limits::kMaxFieldsPerEntity) {
+        return make_error(ErrorCode::limit_exceeded, "too many fields in '" + id + "'");
+      }
+      for (const auto& entry : entity.fields.entries()) {
+        if (auto error = validate_field_key(entry.key)) return *error;
+        const Stamp& stamp = entry.reg.stamp;
+        if (stamp.seq == 0 || stamp.replica.is_null() || stamp.counter < stamp.seq) {
+          return make_error(ErrorCode::malformed, "an invalid stamp in '" + id + "'");
+        }
+        if (!doc.context_.contains(stamp.dot())) {
+          return make_error(ErrorCode::malformed, "a stamp of '" + id + "' is outside the context");
+        }
+        if (entry.reg.value) {
+          if (auto error = validate_value(*entry.reg.value, entry.key.name)) return *error;
+        }
+        highest_counter = std::max(highest_counter, stamp.counter);
+      }
+    }
+  }
+  doc.rebuild_dot_index();
+  doc.clock_.observe(highest_counter);
+  return doc;
+}
+
+}  // namespace trellis::crdt

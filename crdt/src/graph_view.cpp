@@ -1,0 +1,101 @@
+#include "trellis/crdt/graph_view.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace trellis::crdt {
+
+namespace {
+
+Json entity_json(std::string_view id, const EntityState& entity, bool always_data) {
+  Json object = Json::object();
+  Json data = Json::object();
+  object["id"] = std::string(id);
+  for (const auto& entry : entity.fields.entries()) {
+    if (entry.is_tombstone()) continue;
+    if (entry.key.is_data()) {
+      data[entry.key.name] = *entry.reg.value;
+    } else {
+      object[entry.key.name] = *entry.reg.value;
+    }
+  }
+  if (always_data || !data.empty()) object["data"] = std::move(data);
+  return object;
+}
+
+const std::string* string_field(const EntityState& entity, const char* name) {
+  const Json* value = entity.fields.get(FieldKey::top(name));
+  return value && value->is_string() ? &value->get_ref<const std::string&>() : nullptr;
+}
+
+bool edge_shown(const GraphDoc& doc, const EntityState& edge) {
+  if (!edge.present()) return false;
+  const std::string* source = string_field(edge, "source");
+  const std::string* target = string_field(edge, "target");
+  return source && target && doc.has_node(*source) && doc.has_node(*target);
+}
+
+}  // namespace
+
+Json nodes_view(const GraphDoc& doc) {
+  std::vector<const std::pair<const std::string, EntityState>*> present;
+  present.reserve(doc.nodes().size());
+  for (const auto& entry : doc.nodes()) {
+    if (entry.second.present()) present.push_back(&entry);
+  }
+  std::sort(present.begin(), present.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+
+  // Id order, except that a present parent is placed before its children.
+  // `state` guards against parentId cycles: 1 = being placed, 2 = placed.
+  std::unordered_map<std::string_view, int> state;
+  state.reserve(present.size());
+  Json out = Json::array();
+  auto place = [&](auto&& self, const std::pair<const std::string, EntityState>& node) -> void {
+    int& mark = state[node.first];
+    if (mark != 0) return;
+    mark = 1;
+    if (const std::string* parent = string_field(node.second, "parentId")) {
+      auto it = doc.nodes().find(*parent);
+      if (it != doc.nodes().end() && it->second.present()) self(self, *it);
+    }
+    state[node.first] = 2;
+    out.push_back(entity_json(node.first, node.second, true));
+  };
+  for (const auto* node : present)
+    place(place, *node);
+  return out;
+}
+
+Json edges_view(const GraphDoc& doc) {
+  std::vector<const std::pair<const std::string, EntityState>*> shown;
+  for (const auto& entry : doc.edges()) {
+    if (edge_shown(doc, entry.second)) shown.push_back(&entry);
+  }
+  std::sort(shown.begin(), shown.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  Json out = Json::array();
+  for (const auto* edge : shown)
+    out.push_back(entity_json(edge->first, edge->second, false));
+  return out;
+}
+
+Json graph_view(const GraphDoc& doc) {
+  return Json{{"nodes", nodes_view(doc)}, {"edges", edges_view(doc)}};
+}
+
+Json node_view(const GraphDoc& doc, std::string_view id) {
+  const EntityState* node = doc.find(EntityKind::node, id);
+  if (!node || !node->present()) return nullptr;
+  return entity_json(id, *node, true);
+}
+
+Json edge_view(const GraphDoc& doc, std::string_view id) {
+  const EntityState* edge = doc.find(EntityKind::edge, id);
+  if (!edge || !edge_shown(doc, *edge)) return nullptr;
+  return entity_json(id, *edge, false);
+}
+
+}  // namespace trellis::crdt

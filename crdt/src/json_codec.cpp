@@ -1,0 +1,215 @@
+#include "json_codec.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "trellis/crdt/limits.hpp"
+
+namespace trellis::crdt::codec {
+
+namespace {
+
+constexpr double kPowersOfTen[kMaxDecimalExponent + 1] = {1e0, 1e1, 1e2, 1e3, 1e4,
+                                                          1e5, 1e6, 1e7, 1e8};
+
+// Mantissas of the decimal extension: 1 byte (fixext2) or 3 bytes (fixext4).
+constexpr std::int64_t kMaxMantissa3 = (1 << 23) - 1;
+constexpr std::int64_t kMinMantissa3 = -(1 << 23);
+
+Error malformed(std::string message) {
+  return make_error(ErrorCode::malformed, std::move(message));
+}
+
+void pack_decimal(Packer& packer, std::int64_t mantissa, unsigned exponent) {
+  if (mantissa >= -128 && mantissa <= 127) {
+    const char data[2] = {static_cast<char>(exponent), static_cast<char>(mantissa)};
+    packer.pack_ext(2, kDecimalExt);
+    packer.pack_ext_body(data, 2);
+    return;
+  }
+  const auto bits = static_cast<std::uint32_t>(mantissa) & 0xFFFFFFu;
+  const char data[4] = {static_cast<char>(exponent), static_cast<char>(bits >> 16),
+                        static_cast<char>(bits >> 8), static_cast<char>(bits)};
+  packer.pack_ext(4, kDecimalExt);
+  packer.pack_ext_body(data, 4);
+}
+
+void pack_double(Packer& packer, double value) {
+  if (std::isfinite(value) && !(value == 0 && std::signbit(value))) {
+    for (unsigned exponent = 0; exponent <= kMaxDecimalExponent; ++exponent) {
+      const double scaled = value * kPowersOfTen[exponent];
+      if (!(std::fabs(scaled) <= static_cast<double>(kMaxMantissa3))) break;
+      const auto mantissa = static_cast<std::int64_t>(std::llround(scaled));
+      if (static_cast<double>(mantissa) / kPowersOfTen[exponent] == value) {
+        // A 3-byte mantissa takes 6 bytes; float32 takes 5 where it is exact.
+        if ((mantissa < -128 || mantissa > 127) &&
+            static_cast<double>(static_cast<float>(value)) == value) {
+          break;
+        }
+        pack_decimal(packer, mantissa, exponent);
+        return;
+      }
+    }
+    if (static_cast<double>(static_cast<float>(value)) == value) {
+      packer.pack_float(static_cast<float>(value));
+      return;
+    }
+  }
+  packer.pack_double(value);
+}
+
+Result<Json> unpack_decimal(const msgpack::object_ext& ext) {
+  if (ext.size != 2 && ext.size != 4) return malformed("decimal extension has a bad size");
+  // ext.size counts the payload only; data() skips the type byte.
+  const auto* data = reinterpret_cast<const std::uint8_t*>(ext.data());
+  const unsigned exponent = data[0];
+  if (exponent > kMaxDecimalExponent) return malformed("decimal exponent out of range");
+  std::int64_t mantissa;
+  if (ext.size == 2) {
+    mantissa = static_cast<std::int8_t>(data[1]);
+  } else {
+    std::int32_t bits = (data[1] << 16) | (data[2] << 8) | data[3];
+    if (bits & 0x800000) bits -= 0x1000000;
+    mantissa = bits;
+  }
+  return Json(static_cast<double>(mantissa) / kPowersOfTen[exponent]);
+}
+
+Result<Json> unpack_at(const msgpack::object& object, std::size_t depth) {
+  if (depth > limits::kMaxValueDepth) {
+    return make_error(ErrorCode::limit_exceeded, "value nested too deeply");
+  }
+  switch (object.type) {
+    case msgpack::type::NIL:
+      return Json(nullptr);
+    case msgpack::type::BOOLEAN:
+      return Json(object.via.boolean);
+    case msgpack::type::POSITIVE_INTEGER:
+      return Json(object.via.u64);
+    case msgpack::type::NEGATIVE_INTEGER:
+      return Json(object.via.i64);
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64:
+      if (!std::isfinite(object.via.f64)) return malformed("a number is not finite");
+      return Json(object.via.f64);
+    case msgpack::type::STR:
+      if (object.via.str.size > limits::kMaxStringBytes) {
+        return make_error(ErrorCode::limit_exceeded, "a string is too long");
+      }
+      return Json(std::string(object.via.str.ptr, object.via.str.size));
+    case msgpack::type::ARRAY: {
+      if (object.via.array.size > limits::kMaxContainerElements) {
+        return make_error(ErrorCode::limit_exceeded, "an array has too many elements");
+      }
+      Json array = Json::array();
+      array.get_ref<Json::array_t&>().reserve(object.via.array.size);
+      for (std::uint32_t i = 0; i < object.via.array.size; ++i) {
+        auto element = unpack_at(object.via.array.ptr[i], depth + 1);
+        if (!element) return element;
+        array.push_back(std::move(*element));
+      }
+      return array;
+    }
+    case msgpack::type::MAP: {
+      if (object.via.map.size > limits::kMaxContainerElements) {
+        return make_error(ErrorCode::limit_exceeded, "an object has too many members");
+      }
+      Json map = Json::object();
+      for (std::uint32_t i = 0; i < object.via.map.size; ++i) {
+        const auto& pair = object.via.map.ptr[i];
+        if (pair.key.type != msgpack::type::STR) return malformed("an object key is not a string");
+        if (pair.key.via.str.size > limits::kMaxStringBytes) {
+          return make_error(ErrorCode::limit_exceeded, "an object key is too long");
+        }
+        std::string key(pair.key.via.str.ptr, pair.key.via.str.size);
+        auto element = unpack_at(pair.val, depth + 1);
+        if (!element) return element;
+        if (!map.emplace(std::move(key), std::move(*element)).second) {
+          return malformed("an object has a duplicate key");
+        }
+      }
+      return map;
+    }
+    case msgpack::type::EXT:
+      if (object.via.ext.type() == kDecimalExt) return unpack_decimal(object.via.ext);
+      return malformed("unexpected extension type in a value");
+    case msgpack::type::BIN:
+      return malformed("binary data is not a JSON value");
+  }
+  return malformed("unknown msgpack type");
+}
+
+}  // namespace
+
+void pack_value(Packer& packer, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      packer.pack_nil();
+      return;
+    case Json::value_t::boolean:
+      value.get<bool>() ? packer.pack_true() : packer.pack_false();
+      return;
+    case Json::value_t::number_unsigned:
+      packer.pack_uint64(value.get<std::uint64_t>());
+      return;
+    case Json::value_t::number_integer:
+      packer.pack_int64(value.get<std::int64_t>());
+      return;
+    case Json::value_t::number_float:
+      pack_double(packer, value.get<double>());
+      return;
+    case Json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      packer.pack_str(static_cast<std::uint32_t>(text.size()));
+      packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
+      return;
+    }
+    case Json::value_t::array:
+      packer.pack_array(static_cast<std::uint32_t>(value.size()));
+      for (const auto& element : value)
+        pack_value(packer, element);
+      return;
+    case Json::value_t::object:
+      packer.pack_map(static_cast<std::uint32_t>(value.size()));
+      for (const auto& [key, element] : value.items()) {
+        packer.pack_str(static_cast<std::uint32_t>(key.size()));
+        packer.pack_str_body(key.data(), static_cast<std::uint32_t>(key.size()));
+        pack_value(packer, element);
+      }
+      return;
+    case Json::value_t::binary:
+    case Json::value_t::discarded:
+      // Mutators and decoders never admit these (entity_validation.cpp).
+      packer.pack_nil();
+      return;
+  }
+}
+
+void pack_field_value(Packer& packer, const std::optional<Json>& value) {
+  if (value) {
+    pack_value(packer, *value);
+    return;
+  }
+  const char zero = 0;
+  packer.pack_ext(1, kTombstoneExt);
+  packer.pack_ext_body(&zero, 1);
+}
+
+Result<Json> unpack_value(const msgpack::object& object) {
+  return unpack_at(object, 1);
+}
+
+Result<std::optional<Json>> unpack_field_value(const msgpack::object& object) {
+  if (object.type == msgpack::type::EXT && object.via.ext.type() == kTombstoneExt) {
+    if (object.via.ext.size != 1 || object.via.ext.data()[0] != 0) {
+      return malformed("tombstone extension has a bad payload");
+    }
+    return std::optional<Json>();
+  }
+  auto value = unpack_value(object);
+  if (!value) return value.error();
+  return std::optional<Json>(std::move(*value));
+}
+
+}  // namespace trellis::crdt::codec

@@ -1,0 +1,43 @@
+#pragma once
+// msgpack encoding of one JSON field value, shared by both layouts of
+// graph_codec.cpp. Numbers keep their JSON kind: integers as msgpack ints,
+// floats as the shortest of a decimal extension (mantissa and power of ten,
+// exact round trip checked at encode time), float32 (when exact) or float64.
+// The decimal extension is what makes typical canvas numbers (positions like
+// 120.5, parameters like -429.408) 4 to 6 bytes instead of 9.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <msgpack.hpp>
+
+#include "trellis/crdt/graph_codec.hpp"
+#include "trellis/crdt/json.hpp"
+#include "trellis/crdt/result.hpp"
+
+namespace trellis::crdt::codec {
+
+// Appends to a byte vector: the msgpack stream type of every encoder here.
+struct ByteWriter {
+  Bytes* out;
+  void write(const char* data, std::size_t size) {
+    out->insert(out->end(), reinterpret_cast<const std::uint8_t*>(data),
+                reinterpret_cast<const std::uint8_t*>(data) + size);
+  }
+};
+using Packer = msgpack::packer<ByteWriter>;
+
+// Extension type numbers of format v1.
+inline constexpr std::int8_t kDecimalExt = 1;    // [exponent][mantissa, big-endian signed]
+inline constexpr std::int8_t kTombstoneExt = 2;  // fixext1 with a zero byte: a removed field
+inline constexpr unsigned kMaxDecimalExponent = 8;
+
+void pack_value(Packer& packer, const Json& value);
+// An LWW field value: a JSON value or (nullopt) a tombstone.
+void pack_field_value(Packer& packer, const std::optional<Json>& value);
+
+Result<Json> unpack_value(const msgpack::object& object);
+Result<std::optional<Json>> unpack_field_value(const msgpack::object& object);
+
+}  // namespace trellis::crdt::codec

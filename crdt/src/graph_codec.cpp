@@ -523,7 +523,6 @@ Result<GraphDoc> decode_transaction(const msgpack::object_array& root) {
     auto entities = as_array(root.ptr[4 + part], "entity list");
     if (!entities) return entities.error();
     if ((*entities)->size % 2 != 0) return malformed("entity list must hold pairs");
-    maps[part].reserve((*entities)->size / 2);
     const std::string* previous = nullptr;
     for (std::uint32_t i = 0; i < (*entities)->size; i += 2) {
       const msgpack::object& id = (*entities)->ptr[i];

@@ -365,6 +365,9 @@ void GraphDoc::join(const GraphDoc& other) {
   };
   if (other.context_.dot_count() <= dot_owners_.size()) {
     other.context_.for_each_dot([&](Dot dot) {
+      // A dot this state has never seen supports nothing here: most dots of
+      // a delta are its own new transaction, so this skips the index.
+      if (!context_.contains(dot)) return;
       auto [first, last] = dot_owners_.equal_range(dot);
       for (auto it = first; it != last; ++it)
         consider(dot, it->second);

@@ -60,6 +60,12 @@ class LwwMap {
       entries_ = other.entries_;
       return;
     }
+    // A delta usually carries a few keys: merge them in place rather than
+    // rebuilding the whole map.
+    if (other.entries_.size() <= 4) {
+      for (const auto& entry : other.entries_) merge(entry.key, entry.reg);
+      return;
+    }
     std::vector<Entry> joined;
     joined.reserve(entries_.size() + other.entries_.size());
     auto a = entries_.begin();

@@ -40,21 +40,31 @@ void CausalContext::insert_up_to(ReplicaId replica, std::uint64_t seq) {
 
 void CausalContext::join(const CausalContext& other) {
   compact_.join(other.compact_);
-  if (!other.cloud_.empty()) {
-    std::vector<Dot> merged;
-    merged.reserve(cloud_.size() + other.cloud_.size());
-    std::set_union(cloud_.begin(), cloud_.end(), other.cloud_.begin(), other.cloud_.end(),
-                   std::back_inserter(merged));
-    cloud_ = std::move(merged);
+  if (other.cloud_.size() <= 8) {
+    // Deltas carry a dot or two: insert them (each in place) rather than
+    // merging whole clouds.
+    if (!cloud_.empty()) absorb_cloud();
+    for (const Dot& dot : other.cloud_)
+      insert(dot);
+    return;
   }
+  std::vector<Dot> merged;
+  merged.reserve(cloud_.size() + other.cloud_.size());
+  std::set_union(cloud_.begin(), cloud_.end(), other.cloud_.begin(), other.cloud_.end(),
+                 std::back_inserter(merged));
+  cloud_ = std::move(merged);
   absorb_cloud();
 }
 
+void CausalContext::clear() {
+  compact_ = VersionVector();
+  cloud_.clear();
+}
+
 void CausalContext::absorb_cloud() {
-  // Drop cloud dots the vector covers and fold in those that extend it. The
-  // cloud is sorted by replica then seq, so one pass per replica suffices.
-  std::vector<Dot> kept;
-  kept.reserve(cloud_.size());
+  // Drop cloud dots the vector covers and fold in those that extend it, in
+  // place. The cloud is sorted by replica then seq, so one pass suffices.
+  auto kept = cloud_.begin();
   for (const Dot& dot : cloud_) {
     const std::uint64_t compact_seq = compact_.get(dot.replica);
     if (dot.seq <= compact_seq) continue;
@@ -62,9 +72,9 @@ void CausalContext::absorb_cloud() {
       compact_.raise(dot.replica, dot.seq);
       continue;
     }
-    kept.push_back(dot);
+    *kept++ = dot;
   }
-  cloud_ = std::move(kept);
+  cloud_.erase(kept, cloud_.end());
 }
 
 }  // namespace trellis::crdt

@@ -8,7 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "entity_validation.hpp"
+#include "graph_join.hpp"
 #include "json_codec.hpp"
+#include "transaction_delta.hpp"
 #include "trellis/crdt/limits.hpp"
 
 // Layouts: docs/encoding.md. Every decoding step checks its element's type
@@ -502,7 +505,9 @@ class StateDecoder {
   std::vector<std::vector<FieldKey>> shapes_;
 };
 
-Result<GraphDoc> decode_transaction(const msgpack::object_array& root) {
+// Parses and fully validates a transaction-form message into `delta`
+// (whose buffers are reused). Nothing is joined anywhere until it succeeds.
+std::optional<Error> parse_transaction(const msgpack::object_array& root, TransactionDelta& delta) {
   if (root.size < 4 || root.size > 7) return malformed("transaction form has 4 to 7 elements");
   auto replica = as_uint(root.ptr[1], "the replica id");
   if (!replica) return replica.error();
@@ -514,12 +519,14 @@ Result<GraphDoc> decode_transaction(const msgpack::object_array& root) {
   if (!offset) return offset.error();
   auto counter = checked_sum(*seq, *offset);
   if (!counter) return counter.error();
-  const Stamp stamp{*counter, ReplicaId{*replica}, *seq};
+  delta.stamp = Stamp{*counter, ReplicaId{*replica}, *seq};
+  delta.seen.clear();
+  delta.seen.insert(delta.stamp.dot());
+  delta.own_dot.assign(1, delta.stamp.dot());
+  delta.entity_count = 0;
 
-  CausalContext context;
-  context.insert(stamp.dot());
-  EntityMap maps[2];
   for (std::uint32_t part = 0; part < 2 && 4 + part < root.size; ++part) {
+    const EntityKind kind = part == 0 ? EntityKind::node : EntityKind::edge;
     auto entities = as_array(root.ptr[4 + part], "entity list");
     if (!entities) return entities.error();
     if ((*entities)->size % 2 != 0) return malformed("entity list must hold pairs");
@@ -527,34 +534,41 @@ Result<GraphDoc> decode_transaction(const msgpack::object_array& root) {
     for (std::uint32_t i = 0; i < (*entities)->size; i += 2) {
       const msgpack::object& id = (*entities)->ptr[i];
       if (id.type != msgpack::type::STR) return malformed("an entity id must be a string");
-      std::string key(id.via.str.ptr, id.via.str.size);
-      if (previous && !(*previous < key)) return malformed("entities must be sorted by id");
       auto body = as_array((*entities)->ptr[i + 1], "an entity body");
       if (!body) return body.error();
-      EntityState entity;
+      if (delta.entity_count == delta.entities.size()) delta.entities.emplace_back();
+      TransactionEntity& entity = delta.entities[delta.entity_count];
+      entity.kind = kind;
+      entity.id.assign(id.via.str.ptr, id.via.str.size);
+      entity.fields.clear();
+      if (auto error = validate_id(entity.id)) return error;
+      if (previous && !(*previous < entity.id)) return malformed("entities must be sorted by id");
       std::uint32_t at = 0;
-      if ((*body)->size % 2 == 1) {
+      entity.added = (*body)->size % 2 == 1;
+      if (entity.added) {
         const msgpack::object& flag = (*body)->ptr[0];
         if (flag.type != msgpack::type::BOOLEAN || !flag.via.boolean) {
           return malformed("an entity body starts with true or a field key");
         }
-        entity.dots.push_back(stamp.dot());
         at = 1;
       }
+      if ((*body)->size == 0) return malformed("an entity holds neither dots nor fields");
       if (((*body)->size - at) / 2 > limits::kMaxFieldsPerEntity) {
         return make_error(ErrorCode::limit_exceeded, "too many fields in one entity");
       }
       for (; at < (*body)->size; at += 2) {
         auto field_key = decode_field_key((*body)->ptr[at]);
         if (!field_key) return field_key.error();
-        auto value = codec::unpack_field_value((*body)->ptr[at + 1]);
-        if (!value) return value.error();
-        if (!entity.fields.append_sorted(std::move(*field_key), {std::move(*value), stamp})) {
+        if (auto error = validate_field_key(*field_key)) return error;
+        if (!entity.fields.empty() && !(entity.fields.back().first < *field_key)) {
           return malformed("field keys must increase");
         }
+        auto value = codec::unpack_field_value((*body)->ptr[at + 1]);
+        if (!value) return value.error();
+        entity.fields.emplace_back(std::move(*field_key), std::move(*value));
       }
-      auto [it, inserted] = maps[part].emplace(std::move(key), std::move(entity));
-      previous = &it->first;
+      previous = &entity.id;
+      ++delta.entity_count;
     }
   }
   if (root.size == 7) {
@@ -569,14 +583,77 @@ Result<GraphDoc> decode_transaction(const msgpack::object_array& root) {
       if (!removed_seq) return removed_seq.error();
       const Dot dot{ReplicaId{*removed_replica}, *removed_seq};
       if (dot.replica.is_null() || dot.seq == 0) return malformed("an invalid removed dot");
-      if ((previous && !(*previous < dot)) || dot == stamp.dot()) {
+      if ((previous && !(*previous < dot)) || dot == delta.stamp.dot()) {
         return malformed("removed dots must be sorted, distinct and not the transaction's");
       }
       previous = dot;
-      context.insert(dot);
+      delta.seen.insert(dot);
     }
   }
-  return GraphDoc::from_parts(std::move(context), std::move(maps[0]), std::move(maps[1]));
+  return std::nullopt;
+}
+
+Result<GraphDoc> transaction_to_doc(TransactionDelta& delta) {
+  EntityMap maps[2];
+  for (std::size_t i = 0; i < delta.entity_count; ++i) {
+    TransactionEntity& parsed = delta.entities[i];
+    EntityState entity;
+    if (parsed.added) entity.dots = delta.own_dot;
+    for (auto& [key, value] : parsed.fields) {
+      entity.fields.append_sorted(std::move(key), {std::move(value), delta.stamp});
+    }
+    maps[parsed.kind == EntityKind::node ? 0 : 1].emplace(std::move(parsed.id), std::move(entity));
+  }
+  return GraphDoc::from_parts(std::move(delta.seen), std::move(maps[0]), std::move(maps[1]));
+}
+
+// Parses the msgpack value of a message, bounded by the input size. The
+// objects live in `zone` and reference `bytes`.
+Result<msgpack::object> parse_message(std::span<const std::uint8_t> bytes, msgpack::zone& zone) {
+  if (bytes.size() > limits::kMaxEncodedBytes) {
+    return make_error(ErrorCode::limit_exceeded, "encoded state is too large");
+  }
+  if (bytes.empty()) return malformed("empty input");
+  // Every msgpack element takes at least one byte of input, so no count may
+  // exceed the input size: a forged length cannot make the parser allocate.
+  const auto size = static_cast<std::size_t>(bytes.size());
+  const msgpack::unpack_limit limit(size, size / 2, size, size, size, limits::kMaxValueDepth + 8);
+  msgpack::object root;
+  std::size_t offset = 0;
+  try {
+    bool referenced = false;
+    root = msgpack::unpack(
+        zone, reinterpret_cast<const char*>(bytes.data()), size, offset, referenced,
+        [](msgpack::type::object_type, std::size_t, void*) { return true; }, nullptr, limit);
+  } catch (const msgpack::size_overflow& error) {
+    return make_error(ErrorCode::limit_exceeded, std::string("msgpack limit: ") + error.what());
+  } catch (const std::exception& error) {
+    return malformed(std::string("not valid msgpack: ") + error.what());
+  }
+  if (offset != size) return malformed("trailing bytes after the message");
+  if (root.type != msgpack::type::ARRAY || root.via.array.size == 0) {
+    return malformed("a message is a non-empty array");
+  }
+  const msgpack::object& format = root.via.array.ptr[0];
+  if (format.type != msgpack::type::POSITIVE_INTEGER) return malformed("format must be an integer");
+  if (format.via.u64 != kStateFormatV1 && format.via.u64 != kTransactionFormatV1) {
+    return make_error(ErrorCode::unsupported_version,
+                      "format " + std::to_string(format.via.u64) + " is not supported");
+  }
+  return root;
+}
+
+// Scratch space reused by every decode on this thread (no state carries over
+// from one call to the next).
+struct DecodeScratch {
+  msgpack::zone zone;
+  TransactionDelta transaction;
+};
+
+DecodeScratch& scratch() {
+  thread_local DecodeScratch instance;
+  instance.zone.clear();
+  return instance;
 }
 
 }  // namespace
@@ -600,43 +677,30 @@ Bytes encode(const GraphDoc& doc) {
 }
 
 Result<GraphDoc> decode(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() > limits::kMaxEncodedBytes) {
-    return make_error(ErrorCode::limit_exceeded, "encoded state is too large");
+  DecodeScratch& space = scratch();
+  auto root = parse_message(bytes, space.zone);
+  if (!root) return root.error();
+  const msgpack::object_array& parts = root->via.array;
+  if (parts.ptr[0].via.u64 == kStateFormatV1) return StateDecoder().decode(parts);
+  TransactionDelta delta;
+  if (auto error = parse_transaction(parts, delta)) return *error;
+  return transaction_to_doc(delta);
+}
+
+std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes) {
+  DecodeScratch& space = scratch();
+  auto root = parse_message(bytes, space.zone);
+  if (!root) return root.error();
+  const msgpack::object_array& parts = root->via.array;
+  if (parts.ptr[0].via.u64 == kStateFormatV1) {
+    auto state = StateDecoder().decode(parts);
+    if (!state) return state.error();
+    doc.join(*state);
+    return std::nullopt;
   }
-  if (bytes.empty()) return malformed("empty input");
-  // Every msgpack element takes at least one byte of input, so no count may
-  // exceed the input size: a forged length cannot make the parser allocate.
-  const auto size = static_cast<std::size_t>(bytes.size());
-  const msgpack::unpack_limit limit(size, size / 2, size, size, size, limits::kMaxValueDepth + 8);
-  thread_local msgpack::zone zone;
-  zone.clear();
-  msgpack::object root;
-  std::size_t offset = 0;
-  try {
-    bool referenced = false;
-    root = msgpack::unpack(
-        zone, reinterpret_cast<const char*>(bytes.data()), size, offset, referenced,
-        [](msgpack::type::object_type, std::size_t, void*) { return true; }, nullptr, limit);
-  } catch (const msgpack::size_overflow& error) {
-    return make_error(ErrorCode::limit_exceeded, std::string("msgpack limit: ") + error.what());
-  } catch (const std::exception& error) {
-    return malformed(std::string("not valid msgpack: ") + error.what());
-  }
-  if (offset != size) return malformed("trailing bytes after the message");
-  if (root.type != msgpack::type::ARRAY || root.via.array.size == 0) {
-    return malformed("a message is a non-empty array");
-  }
-  const msgpack::object& format = root.via.array.ptr[0];
-  if (format.type != msgpack::type::POSITIVE_INTEGER) return malformed("format must be an integer");
-  switch (format.via.u64) {
-    case kStateFormatV1:
-      return StateDecoder().decode(root.via.array);
-    case kTransactionFormatV1:
-      return decode_transaction(root.via.array);
-    default:
-      return make_error(ErrorCode::unsupported_version,
-                        "format " + std::to_string(format.via.u64) + " is not supported");
-  }
+  if (auto error = parse_transaction(parts, space.transaction)) return *error;
+  doc.join_from(space.transaction);
+  return std::nullopt;
 }
 
 }  // namespace trellis::crdt

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "entity_validation.hpp"
+#include "graph_join.hpp"
 #include "trellis/crdt/limits.hpp"
 
 namespace trellis::crdt {
@@ -346,66 +347,37 @@ void GraphDoc::rebuild_dot_index() {
   }
 }
 
+namespace {
+
+// A GraphDoc as a delta source for join_from (graph_join.hpp).
+struct DocSource {
+  const GraphDoc& doc;
+
+  const CausalContext& context() const { return doc.context(); }
+  bool mentions(EntityKind kind, const std::string& id) const {
+    return doc.entities(kind).count(id) != 0;
+  }
+  template <class F>
+  void for_each_entity(EntityKind kind, F&& f) const {
+    for (const auto& [id, entity] : doc.entities(kind)) {
+      auto merge = [&entity](LwwMap<FieldKey, Json>& fields) {
+        fields.join(entity.fields);
+        std::uint64_t highest = 0;
+        for (const auto& entry : entity.fields.entries()) {
+          highest = std::max(highest, entry.reg.stamp.counter);
+        }
+        return highest;
+      };
+      f(id, entity.dots, merge);
+    }
+  }
+};
+
+}  // namespace
+
 void GraphDoc::join(const GraphDoc& other) {
   if (&other == this) return;
-
-  // 1. Dots this state holds for entities `other` does not mention, and that
-  //    `other` has seen: `other` removed them. Found through the dot index
-  //    when other's context is small (a delta), by a scan otherwise.
-  struct Removal {
-    EntityKind kind;
-    std::string id;
-    Dot dot;
-  };
-  std::vector<Removal> removals;
-  auto consider = [&](Dot dot, const DotOwner& owner) {
-    if (other.entities(owner.kind).count(*owner.id) == 0) {
-      removals.push_back(Removal{owner.kind, *owner.id, dot});
-    }
-  };
-  if (other.context_.dot_count() <= dot_owners_.size()) {
-    other.context_.for_each_dot([&](Dot dot) {
-      // A dot this state has never seen supports nothing here: most dots of
-      // a delta are its own new transaction, so this skips the index.
-      if (!context_.contains(dot)) return;
-      auto [first, last] = dot_owners_.equal_range(dot);
-      for (auto it = first; it != last; ++it)
-        consider(dot, it->second);
-    });
-  } else {
-    for (const auto& [dot, owner] : dot_owners_) {
-      if (other.context_.contains(dot)) consider(dot, owner);
-    }
-  }
-  for (const auto& removal : removals) {
-    EntityMap& map = entities_mut(removal.kind);
-    auto it = map.find(removal.id);
-    if (it == map.end()) continue;
-    DotSet kept = it->second.dots;
-    kept.erase(std::remove(kept.begin(), kept.end(), removal.dot), kept.end());
-    set_dots(removal.kind, it, std::move(kept));
-    if (it->second.empty()) map.erase(it);
-  }
-
-  // 2. Entities `other` mentions: the dot-kernel join of their dots and the
-  //    last-writer-wins join of their fields.
-  std::uint64_t highest_counter = 0;
-  for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
-    EntityMap& mine = entities_mut(kind);
-    for (const auto& [id, theirs] : other.entities(kind)) {
-      auto it = mine.find(id);
-      if (it == mine.end()) it = mine.emplace(id, EntityState{}).first;
-      set_dots(kind, it, join_dot_sets(it->second.dots, context_, theirs.dots, other.context_));
-      it->second.fields.join(theirs.fields);
-      for (const auto& entry : theirs.fields.entries()) {
-        highest_counter = std::max(highest_counter, entry.reg.stamp.counter);
-      }
-      if (it->second.empty()) mine.erase(it);
-    }
-  }
-
-  context_.join(other.context_);
-  clock_.observe(highest_counter);
+  join_from(DocSource{other});
 }
 
 Result<GraphDoc> GraphDoc::from_parts(CausalContext context, EntityMap nodes, EntityMap edges) {

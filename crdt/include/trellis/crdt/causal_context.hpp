@@ -26,6 +26,8 @@ class CausalContext {
   // of seq.
   void insert_up_to(ReplicaId replica, std::uint64_t seq);
   void join(const CausalContext& other);
+  // Empties the context (keeps the cloud's capacity for reuse).
+  void clear();
 
   const VersionVector& version_vector() const { return compact_; }
   // Sorted, disjoint from the version vector, never contiguous with it.

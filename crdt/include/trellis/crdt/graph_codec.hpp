@@ -19,6 +19,7 @@
 // proportion to the input.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -39,5 +40,11 @@ void encode_to(const GraphDoc& doc, Bytes& out);
 void encode_state_to(const GraphDoc& doc, Bytes& out);
 
 Result<GraphDoc> decode(std::span<const std::uint8_t> bytes);
+
+// Joins an encoded state or delta into `doc`: the same result as
+// doc.join(*decode(bytes)), but a transaction-form delta is joined straight
+// from the parsed message without building a GraphDoc (the receive hot
+// path). Returns the decode error, if any, and then leaves `doc` unchanged.
+std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes);
 
 }  // namespace trellis::crdt

@@ -26,6 +26,8 @@
 // replica id or its clock.
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -127,6 +129,9 @@ class GraphDoc {
   // replica 0 (see above).
   static Result<GraphDoc> from_parts(CausalContext context, EntityMap nodes, EntityMap edges);
 
+  // graph_codec.hpp: joins encoded bytes without building the delta first.
+  friend std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes);
+
   friend bool operator==(const GraphDoc& a, const GraphDoc& b) {
     return a.context_ == b.context_ && a.nodes_ == b.nodes_ && a.edges_ == b.edges_;
   }
@@ -145,6 +150,9 @@ class GraphDoc {
                                  const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);
   Stamp begin_transaction(GraphDoc& delta);
+  // The join algorithm, over a GraphDoc or a wire transaction (graph_join.hpp).
+  template <class Source>
+  void join_from(Source&& other);
   void set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots);
   void rebuild_dot_index();
 

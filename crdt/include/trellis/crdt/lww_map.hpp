@@ -48,10 +48,14 @@ class LwwMap {
   LwwMap remove(const K& key, Stamp stamp) { return write(key, Register{std::nullopt, stamp}); }
 
   // Joins one entry; returns true when the map changed.
-  bool merge(const K& key, const Register& reg) {
+  bool merge(K key, Register reg) {
     auto at = lower_bound(key);
-    if (at != entries_.end() && at->key == key) return at->reg.join(reg);
-    entries_.insert(at, Entry{key, reg});
+    if (at != entries_.end() && at->key == key) {
+      if (!at->reg.loses_to(reg)) return false;
+      at->reg = std::move(reg);
+      return true;
+    }
+    entries_.insert(at, Entry{std::move(key), std::move(reg)});
     return true;
   }
 
@@ -63,7 +67,8 @@ class LwwMap {
     // A delta usually carries a few keys: merge them in place rather than
     // rebuilding the whole map.
     if (other.entries_.size() <= 4) {
-      for (const auto& entry : other.entries_) merge(entry.key, entry.reg);
+      for (const auto& entry : other.entries_)
+        merge(entry.key, entry.reg);
       return;
     }
     std::vector<Entry> joined;

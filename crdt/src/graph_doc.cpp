@@ -380,6 +380,26 @@ void GraphDoc::join(const GraphDoc& other) {
   join_from(DocSource{other});
 }
 
+GraphDoc GraphDoc::delta_since(const CausalContext& known) const {
+  GraphDoc delta;
+  delta.context_ = context_;
+  for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
+    EntityMap& out = delta.entities_mut(kind);
+    for (const auto& [id, entity] : entities(kind)) {
+      EntityState lacking;
+      lacking.dots = entity.dots;
+      for (const auto& entry : entity.fields.entries()) {
+        if (!known.contains(entry.reg.stamp.dot())) {
+          lacking.fields.append_sorted(entry.key, entry.reg);
+        }
+      }
+      if (!lacking.empty()) out.emplace(id, std::move(lacking));
+    }
+  }
+  delta.rebuild_dot_index();
+  return delta;
+}
+
 Result<GraphDoc> GraphDoc::from_parts(CausalContext context, EntityMap nodes, EntityMap edges) {
   GraphDoc doc;
   doc.context_ = std::move(context);

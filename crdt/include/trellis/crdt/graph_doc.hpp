@@ -123,6 +123,15 @@ class GraphDoc {
   // Joins a delta or a full state into this one.
   void join(const GraphDoc& other);
 
+  // What a replica that has seen exactly `known` lacks: joining the result
+  // into any state of this document whose context is `known` gives the same
+  // state as joining this whole state. It carries every field written by an
+  // event outside `known`, and the ids and dots of every present entity (the
+  // receiver must not mistake an entity it already has for a removed one),
+  // with this state's full context. It is the anti-entropy fallback when no
+  // log of recent deltas covers the gap (docs/protocol.md).
+  GraphDoc delta_since(const CausalContext& known) const;
+
   // Builds a state from decoded parts, checking the invariants a replica
   // relies on: every dot and every stamp's dot lies in the context, no
   // entity is empty, ids and fields are within limits. The result has

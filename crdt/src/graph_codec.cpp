@@ -399,6 +399,9 @@ class StateDecoder {
       context.insert_up_to(dot.replica, dot.seq);
     dots.clear();
     if (auto error = decode_dot_pairs((*array)->ptr[1], "dot cloud", dots)) return error;
+    // Sorted first, so that each insert lands at the end: a hostile order
+    // must not make decoding quadratic.
+    std::sort(dots.begin(), dots.end());
     for (Dot dot : dots)
       context.insert(dot);
     return std::nullopt;

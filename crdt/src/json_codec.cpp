@@ -1,5 +1,7 @@
 #include "json_codec.hpp"
 
+#include "trellis/crdt/value_codec.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -213,3 +215,39 @@ Result<std::optional<Json>> unpack_field_value(const msgpack::object& object) {
 }
 
 }  // namespace trellis::crdt::codec
+
+namespace trellis::crdt {
+
+Bytes encode_value(const Json& value) {
+  Bytes out;
+  codec::ByteWriter writer{&out};
+  codec::Packer packer(writer);
+  codec::pack_value(packer, value);
+  return out;
+}
+
+Result<Json> decode_value(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return make_error(ErrorCode::malformed, "empty input");
+  if (bytes.size() > limits::kMaxEncodedBytes) {
+    return make_error(ErrorCode::limit_exceeded, "value is too large");
+  }
+  const std::size_t size = bytes.size();
+  const msgpack::unpack_limit limit(size, size / 2, size, size, size, limits::kMaxValueDepth + 1);
+  msgpack::zone zone;
+  std::size_t offset = 0;
+  msgpack::object object;
+  try {
+    bool referenced = false;
+    object = msgpack::unpack(
+        zone, reinterpret_cast<const char*>(bytes.data()), size, offset, referenced,
+        [](msgpack::type::object_type, std::size_t, void*) { return true; }, nullptr, limit);
+  } catch (const msgpack::size_overflow& error) {
+    return make_error(ErrorCode::limit_exceeded, std::string("msgpack limit: ") + error.what());
+  } catch (const std::exception& error) {
+    return make_error(ErrorCode::malformed, std::string("not valid msgpack: ") + error.what());
+  }
+  if (offset != size) return make_error(ErrorCode::malformed, "trailing bytes after the value");
+  return codec::unpack_value(object);
+}
+
+}  // namespace trellis::crdt

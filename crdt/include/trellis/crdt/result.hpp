@@ -29,13 +29,14 @@ struct Error {
   friend bool operator==(const Error&, const Error&) = default;
 };
 
-// A value or an Error. Accessing the wrong alternative is a programming error
-// and throws std::logic_error (it never happens on a checked path).
-template <class T>
+// A value or an error (an Error unless a layer names its own error type).
+// Accessing the wrong alternative is a programming error and throws
+// std::logic_error (it never happens on a checked path).
+template <class T, class E = Error>
 class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}
-  Result(Error error) : state_(std::move(error)) {}
+  Result(E error) : state_(std::move(error)) {}
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -47,8 +48,9 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return checked(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(checked()); }
 
-  const Error& error() const {
+  const E& error() const {
     if (ok()) throw std::logic_error("Result::error() on a value");
     return std::get<1>(state_);
   }
@@ -60,7 +62,7 @@ class [[nodiscard]] Result {
     return std::get<0>(state_);
   }
 
-  std::variant<T, Error> state_;
+  std::variant<T, E> state_;
 };
 
 inline Error make_error(ErrorCode code, std::string message) {

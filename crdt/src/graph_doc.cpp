@@ -405,6 +405,16 @@ Result<GraphDoc> GraphDoc::from_parts(CausalContext context, EntityMap nodes, En
   doc.context_ = std::move(context);
   doc.nodes_ = std::move(nodes);
   doc.edges_ = std::move(edges);
+  for (const auto& [replica, seq] : doc.context_.version_vector().entries()) {
+    if (seq > limits::kMaxCounter) {
+      return make_error(ErrorCode::limit_exceeded, "a sequence number is beyond the limit");
+    }
+  }
+  for (Dot dot : doc.context_.cloud()) {
+    if (dot.seq > limits::kMaxCounter) {
+      return make_error(ErrorCode::limit_exceeded, "a sequence number is beyond the limit");
+    }
+  }
   std::uint64_t highest_counter = 0;
   for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
     for (const auto& [id, entity] : doc.entities(kind)) {
@@ -430,6 +440,9 @@ Result<GraphDoc> GraphDoc::from_parts(CausalContext context, EntityMap nodes, En
         const Stamp& stamp = entry.reg.stamp;
         if (stamp.seq == 0 || stamp.replica.is_null() || stamp.counter < stamp.seq) {
           return make_error(ErrorCode::malformed, "an invalid stamp in '" + id + "'");
+        }
+        if (stamp.counter > limits::kMaxCounter) {
+          return make_error(ErrorCode::limit_exceeded, "a stamp counter is beyond the limit");
         }
         if (!doc.context_.contains(stamp.dot())) {
           return make_error(ErrorCode::malformed, "a stamp of '" + id + "' is outside the context");

@@ -5,6 +5,7 @@
 // ErrorCode::limit_exceeded and change nothing.
 
 #include <cstddef>
+#include <cstdint>
 
 namespace trellis::crdt::limits {
 
@@ -24,5 +25,10 @@ inline constexpr std::size_t kMaxContainerElements = 1 << 16;
 inline constexpr std::size_t kMaxEncodedBytes = 256u << 20;
 // Distinct replicas named by one encoded state or delta.
 inline constexpr std::size_t kMaxReplicasPerMessage = 1 << 16;
+
+// Largest Lamport counter or sequence number accepted from outside: far
+// beyond any real history (2^53, also exact in JavaScript numbers), and far
+// enough from 2^64 that counters can never wrap.
+inline constexpr std::uint64_t kMaxCounter = std::uint64_t{1} << 53;
 
 }  // namespace trellis::crdt::limits

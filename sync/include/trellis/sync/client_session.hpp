@@ -1,0 +1,88 @@
+#pragma once
+// ClientSession: the client side of the sync protocol, as a pure state
+// machine around the client's replica and its outbox. Local edits apply to
+// the replica at once and wait in the outbox until the server acknowledges
+// them as durable; on every (re)connect the session sends `hello` with its
+// context, joins the `welcome`'s catch-up delta, and resends the outbox
+// entries the server has not seen. Nothing here does I/O: the native client
+// (client/) persists replica and outbox and moves frames over a transport.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "trellis/crdt/graph_doc.hpp"
+#include "trellis/crdt/result.hpp"
+#include "trellis/sync/messages.hpp"
+
+namespace trellis::sync {
+
+enum class ConnectionState { offline, connecting, online };
+
+struct OutboxEntry {
+  CausalContext covers;  // the local transaction's dot
+  Bytes delta;           // encoded
+  friend bool operator==(const OutboxEntry&, const OutboxEntry&) = default;
+};
+
+struct ClientConfig {
+  std::string workspace_id;
+  std::string client_name;
+  std::optional<std::string> auth_token;
+  std::size_t max_frame_bytes = limits::kMaxFrameBytes;
+};
+
+// What a frame from the server did.
+struct ClientOutput {
+  std::vector<Bytes> to_server;       // frames to send, in order
+  bool document_changed = false;      // the replica's view may differ
+  std::vector<Presence> presence;     // presence updates of other users
+  std::optional<ErrorMessage> error;  // the server reported an error
+  bool close = false;                 // the connection is over (error or protocol violation)
+};
+
+class ClientSession {
+ public:
+  // `replica`: the restored replica (its ReplicaId is this client's);
+  // `received`: the events whose whole delta the replica has joined (see
+  // received()); `outbox`: the restored unacknowledged local edits.
+  ClientSession(ClientConfig config, crdt::GraphDoc replica, CausalContext received = {},
+                std::vector<OutboxEntry> outbox = {});
+
+  const crdt::GraphDoc& doc() const { return doc_; }
+  // The events whose deltas this replica has joined in full. It is what
+  // `hello` announces, not the replica's causal context: a removal's delta
+  // puts the removed add's dot in the context without that add's fields, and
+  // a peer must still send those (docs/protocol.md, "Anti-entropy").
+  const CausalContext& received() const { return received_; }
+  const std::vector<OutboxEntry>& outbox() const { return outbox_; }
+  ConnectionState state() const { return state_; }
+  const std::optional<UserIdentity>& user() const { return user_; }
+
+  // Applies a local edit: `edit` runs one mutator on the replica and
+  // returns its delta. The delta enters the outbox; when online, the frame
+  // to send is returned.
+  crdt::Result<std::optional<Bytes>> edit(
+      const std::function<crdt::Result<crdt::GraphDoc>(crdt::GraphDoc&)>& edit);
+
+  // The transport connected: the `hello` frame to send first.
+  Bytes on_connected();
+  ClientOutput on_frame(std::span<const std::uint8_t> frame);
+  void on_disconnected();
+
+  // A presence update of this user, to send when online.
+  std::optional<Bytes> presence(const Json& state) const;
+
+ private:
+  ClientOutput protocol_violation(std::string message);
+
+  ClientConfig config_;
+  crdt::GraphDoc doc_;
+  CausalContext received_;
+  std::vector<OutboxEntry> outbox_;
+  ConnectionState state_ = ConnectionState::offline;
+  std::optional<UserIdentity> user_;
+};
+
+}  // namespace trellis::sync

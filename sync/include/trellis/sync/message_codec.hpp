@@ -1,0 +1,38 @@
+#pragma once
+// msgpack encoding of sync messages (docs/protocol.md has the layouts):
+// each message is an array whose first element is its type number.
+// decode_message is strict like crdt::decode: a malformed, truncated or
+// oversized frame gives a ProtocolError-coded error, never a crash or an
+// allocation out of proportion to the frame. Deltas inside messages stay
+// encoded (bytes): they are decoded by crdt::decode / crdt::join_encoded
+// where they are applied.
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "trellis/crdt/result.hpp"
+#include "trellis/sync/messages.hpp"
+
+namespace trellis::sync {
+
+enum class MessageType : std::uint8_t {
+  hello = 1,
+  welcome = 2,
+  delta = 3,
+  ack = 4,
+  presence = 5,
+  error = 6,
+};
+
+struct DecodeError {
+  ProtocolError code;  // malformed_message or message_too_large
+  std::string message;
+};
+
+Bytes encode_message(const Message& message);
+
+crdt::Result<Message, DecodeError> decode_message(
+    std::span<const std::uint8_t> frame, std::size_t max_frame_bytes = limits::kMaxFrameBytes);
+
+}  // namespace trellis::sync

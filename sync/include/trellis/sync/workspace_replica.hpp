@@ -1,0 +1,42 @@
+#pragma once
+// WorkspaceReplica: the server's replica of one workspace's document, with
+// its delta log. It applies deltas from clients and computes what a
+// reconnecting client lacks. Pure: the host (trellisd, or a simulated
+// network in tests) owns threading, storage and sockets.
+
+#include <optional>
+
+#include "trellis/crdt/graph_doc.hpp"
+#include "trellis/crdt/result.hpp"
+#include "trellis/sync/delta_log.hpp"
+#include "trellis/sync/messages.hpp"
+
+namespace trellis::sync {
+
+class WorkspaceReplica {
+ public:
+  // `loaded`: the state read from storage (or empty for a new workspace).
+  WorkspaceReplica(ReplicaId server, crdt::GraphDoc loaded = {},
+                   std::size_t log_bytes = DeltaLog::kDefaultMaxBytes);
+
+  ReplicaId replica() const { return doc_.replica(); }
+  const crdt::GraphDoc& doc() const { return doc_; }
+  const DeltaLog& log() const { return log_; }
+
+  // What a replica that has seen `known` lacks, as one encoded delta: the
+  // log's missing entries joined, or delta_since when the log does not
+  // reach back far enough.
+  Bytes catch_up_for(const CausalContext& known) const;
+
+  // Joins a client's delta. `origin` is the client's replica: every dot the
+  // message says it covers must be the origin's own and lie in the delta's
+  // context. Returns whether it brought events this replica had not seen
+  // (a duplicate brings none and need not be stored or forwarded).
+  crdt::Result<bool> apply(const DeltaMessage& message, ReplicaId origin);
+
+ private:
+  crdt::GraphDoc doc_;
+  DeltaLog log_;
+};
+
+}  // namespace trellis::sync

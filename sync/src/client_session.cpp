@@ -1,0 +1,122 @@
+#include "trellis/sync/client_session.hpp"
+
+#include <algorithm>
+
+#include "trellis/crdt/graph_codec.hpp"
+#include "trellis/sync/delta_log.hpp"
+#include "trellis/sync/message_codec.hpp"
+
+namespace trellis::sync {
+
+namespace {
+
+// The dot of the transaction that made `delta`: the newest dot of `self` in
+// its context (the others are removed dots, already known).
+std::optional<crdt::Dot> transaction_dot(const crdt::GraphDoc& delta, ReplicaId self) {
+  std::optional<crdt::Dot> newest;
+  delta.context().for_each_dot([&](crdt::Dot dot) {
+    if (dot.replica == self && (!newest || newest->seq < dot.seq)) newest = dot;
+  });
+  return newest;
+}
+
+}  // namespace
+
+ClientSession::ClientSession(ClientConfig config, crdt::GraphDoc replica, CausalContext received,
+                             std::vector<OutboxEntry> outbox)
+    : config_(std::move(config)),
+      doc_(std::move(replica)),
+      received_(std::move(received)),
+      outbox_(std::move(outbox)) {}
+
+crdt::Result<std::optional<Bytes>> ClientSession::edit(
+    const std::function<crdt::Result<crdt::GraphDoc>(crdt::GraphDoc&)>& edit) {
+  auto delta = edit(doc_);
+  if (!delta) return delta.error();
+  auto dot = transaction_dot(*delta, doc_.replica());
+  if (!dot) return std::optional<Bytes>();  // the edit changed nothing
+  CausalContext covers;
+  covers.insert(*dot);
+  received_.insert(*dot);
+  outbox_.push_back(OutboxEntry{covers, crdt::encode(*delta)});
+  if (state_ != ConnectionState::online) return std::optional<Bytes>();
+  return std::optional<Bytes>(encode_message(DeltaMessage{outbox_.back().delta, covers}));
+}
+
+Bytes ClientSession::on_connected() {
+  state_ = ConnectionState::connecting;
+  return encode_message(Hello{kProtocolVersion, config_.workspace_id, doc_.replica(),
+                              config_.auth_token, received_, config_.client_name});
+}
+
+void ClientSession::on_disconnected() {
+  state_ = ConnectionState::offline;
+}
+
+ClientOutput ClientSession::protocol_violation(std::string message) {
+  ClientOutput out;
+  out.to_server.push_back(
+      encode_message(ErrorMessage{ProtocolError::unexpected_message, message, false}));
+  out.error = ErrorMessage{ProtocolError::unexpected_message, std::move(message), false};
+  out.close = true;
+  return out;
+}
+
+ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
+  auto decoded = decode_message(frame, config_.max_frame_bytes);
+  if (!decoded) return protocol_violation("bad frame from server: " + decoded.error().message);
+  Message& message = *decoded;
+  ClientOutput out;
+
+  if (auto* error = std::get_if<ErrorMessage>(&message)) {
+    out.error = std::move(*error);
+    out.close = !out.error->keeps_open;
+    return out;
+  }
+  if (state_ == ConnectionState::connecting) {
+    auto* welcome = std::get_if<Welcome>(&message);
+    if (!welcome) return protocol_violation("expected welcome");
+    if (auto error = crdt::join_encoded(doc_, welcome->catch_up)) {
+      return protocol_violation("bad catch-up delta: " + error->message);
+    }
+    // The catch-up holds everything the server had that we lacked.
+    received_.join(welcome->context);
+    user_ = welcome->user;
+    state_ = ConnectionState::online;
+    out.document_changed = true;
+    for (const OutboxEntry& entry : outbox_) {
+      if (!context_includes(welcome->context, entry.covers)) {
+        out.to_server.push_back(encode_message(DeltaMessage{entry.delta, entry.covers}));
+      }
+    }
+    return out;
+  }
+  if (state_ != ConnectionState::online) return out;
+
+  if (auto* delta = std::get_if<DeltaMessage>(&message)) {
+    if (auto error = crdt::join_encoded(doc_, delta->delta)) {
+      return protocol_violation("bad delta from server: " + error->message);
+    }
+    received_.join(delta->covers);
+    out.document_changed = true;
+    return out;
+  }
+  if (auto* ack = std::get_if<Ack>(&message)) {
+    std::erase_if(outbox_, [&](const OutboxEntry& entry) {
+      return context_includes(ack->durable, entry.covers);
+    });
+    return out;
+  }
+  if (auto* presence = std::get_if<Presence>(&message)) {
+    out.presence.push_back(std::move(*presence));
+    return out;
+  }
+  return protocol_violation("unexpected message from server");
+}
+
+std::optional<Bytes> ClientSession::presence(const Json& state) const {
+  if (state_ != ConnectionState::online) return std::nullopt;
+  return encode_message(Presence{user_ ? user_->id : std::string(), state});
+}
+
+}  // namespace trellis::sync

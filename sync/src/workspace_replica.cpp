@@ -1,0 +1,68 @@
+#include "trellis/sync/workspace_replica.hpp"
+
+#include "trellis/crdt/graph_codec.hpp"
+
+namespace trellis::sync {
+
+namespace {
+
+crdt::Error invalid(std::string message) {
+  return crdt::make_error(crdt::ErrorCode::invalid_argument, std::move(message));
+}
+
+// A client may only originate its own events: every dot a delta adds and
+// every stamp it writes must be the origin's, and covered by the message.
+std::optional<crdt::Error> check_origin(const crdt::GraphDoc& delta, const CausalContext& covers,
+                                        ReplicaId origin) {
+  if (covers.empty()) return invalid("a delta must cover at least one event");
+  bool foreign = false;
+  covers.for_each_dot([&](crdt::Dot dot) { foreign = foreign || dot.replica != origin; });
+  if (foreign) return invalid("a delta may only cover the sender's own events");
+  if (!context_includes(delta.context(), covers)) {
+    return invalid("a delta covers events outside its context");
+  }
+  for (crdt::EntityKind kind : {crdt::EntityKind::node, crdt::EntityKind::edge}) {
+    for (const auto& [id, entity] : delta.entities(kind)) {
+      for (const auto& dot : entity.dots) {
+        if (!covers.contains(dot)) return invalid("'" + id + "' is added by an uncovered event");
+      }
+      for (const auto& entry : entity.fields.entries()) {
+        if (!covers.contains(entry.reg.stamp.dot())) {
+          return invalid("'" + id + "' is written by an uncovered event");
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+WorkspaceReplica::WorkspaceReplica(ReplicaId server, crdt::GraphDoc loaded, std::size_t log_bytes)
+    : doc_(server), log_(log_bytes, loaded.context()) {
+  doc_.join(loaded);
+}
+
+Bytes WorkspaceReplica::catch_up_for(const CausalContext& known) const {
+  auto missing = log_.missing_for(known);
+  if (!missing) return crdt::encode(doc_.delta_since(known));
+  if (missing->size() == 1) return missing->front()->delta;
+  crdt::GraphDoc group;
+  for (const DeltaLog::Entry* entry : *missing) {
+    // Log entries were decoded when they were applied; they decode again.
+    if (auto delta = crdt::decode(entry->delta)) group.join(*delta);
+  }
+  return crdt::encode(group);
+}
+
+crdt::Result<bool> WorkspaceReplica::apply(const DeltaMessage& message, ReplicaId origin) {
+  auto delta = crdt::decode(message.delta);
+  if (!delta) return delta.error();
+  if (auto error = check_origin(*delta, message.covers, origin)) return *error;
+  if (context_includes(doc_.context(), message.covers)) return false;
+  doc_.join(*delta);
+  log_.append(message.covers, message.delta);
+  return true;
+}
+
+}  // namespace trellis::sync

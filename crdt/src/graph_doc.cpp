@@ -101,6 +101,21 @@ std::optional<Error> check_edge_endpoints(const GraphDoc& doc,
   return std::nullopt;
 }
 
+}  // namespace
+
+// The node ids an edge's source and target name ("" where not a string).
+std::array<std::string, 2> edge_endpoints(const EntityState& edge) {
+  std::array<std::string, 2> ends;
+  const char* roles[2] = {"source", "target"};
+  for (int i = 0; i < 2; ++i) {
+    const Json* end = edge.fields.get(FieldKey::top(roles[i]));
+    if (end && end->is_string()) ends[i] = end->get_ref<const std::string&>();
+  }
+  return ends;
+}
+
+namespace {
+
 bool is_attached(const EntityState& edge, std::string_view node_id) {
   for (const char* role : {"source", "target"}) {
     const Json* end = edge.fields.get(FieldKey::top(role));
@@ -113,7 +128,7 @@ bool is_attached(const EntityState& edge, std::string_view node_id) {
 
 GraphDoc::GraphDoc(const GraphDoc& other)
     : clock_(other.clock_), context_(other.context_), nodes_(other.nodes_), edges_(other.edges_) {
-  rebuild_dot_index();
+  rebuild_indexes();
 }
 
 GraphDoc& GraphDoc::operator=(const GraphDoc& other) {
@@ -122,7 +137,7 @@ GraphDoc& GraphDoc::operator=(const GraphDoc& other) {
     context_ = other.context_;
     nodes_ = other.nodes_;
     edges_ = other.edges_;
-    rebuild_dot_index();
+    rebuild_indexes();
   }
   return *this;
 }
@@ -229,7 +244,7 @@ Result<GraphDoc> GraphDoc::add_entity(EntityKind kind, const Json& object) {
       }
     }
   }
-  delta.rebuild_dot_index();
+  delta.rebuild_indexes();
   join(delta);
   return delta;
 }
@@ -304,10 +319,13 @@ Result<GraphDoc> GraphDoc::remove_entity(EntityKind kind, std::string_view id) {
   // them; an edge added concurrently survives in the state but the view hides
   // it until its node is present again.
   if (kind == EntityKind::node) {
-    for (const auto& [edge_id, edge] : edges_) {
-      if (edge.present() && is_attached(edge, id)) {
-        for (Dot dot : edge.dots)
-          delta.context_.insert(dot);
+    if (auto attached = edges_by_endpoint_.find(id); attached != edges_by_endpoint_.end()) {
+      for (const std::string& edge_id : attached->second) {
+        auto edge = edges_.find(edge_id);
+        if (edge != edges_.end() && edge->second.present() && is_attached(edge->second, id)) {
+          for (Dot dot : edge->second.dots)
+            delta.context_.insert(dot);
+        }
       }
     }
   }
@@ -337,12 +355,33 @@ void GraphDoc::set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots
   current = std::move(dots);
 }
 
-void GraphDoc::rebuild_dot_index() {
+void GraphDoc::rebuild_indexes() {
   dot_owners_.clear();
+  edges_by_endpoint_.clear();
   for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
     for (const auto& [id, entity] : entities(kind)) {
       for (Dot dot : entity.dots)
         dot_owners_.emplace(dot, DotOwner{kind, &id});
+    }
+  }
+  for (const auto& [id, edge] : edges_)
+    reindex_edge(id, {}, edge_endpoints(edge));
+}
+
+void GraphDoc::reindex_edge(const std::string& edge_id, const std::array<std::string, 2>& before,
+                            const std::array<std::string, 2>& after) {
+  for (const std::string& node_id : before) {
+    if (node_id.empty()) continue;
+    auto it = edges_by_endpoint_.find(node_id);
+    if (it == edges_by_endpoint_.end()) continue;
+    std::erase(it->second, edge_id);
+    if (it->second.empty()) edges_by_endpoint_.erase(it);
+  }
+  for (const std::string& node_id : after) {
+    if (node_id.empty()) continue;
+    auto& attached = edges_by_endpoint_[node_id];
+    if (std::find(attached.begin(), attached.end(), edge_id) == attached.end()) {
+      attached.push_back(edge_id);
     }
   }
 }
@@ -396,7 +435,7 @@ GraphDoc GraphDoc::delta_since(const CausalContext& known) const {
       if (!lacking.empty()) out.emplace(id, std::move(lacking));
     }
   }
-  delta.rebuild_dot_index();
+  delta.rebuild_indexes();
   return delta;
 }
 
@@ -454,7 +493,7 @@ Result<GraphDoc> GraphDoc::from_parts(CausalContext context, EntityMap nodes, En
       }
     }
   }
-  doc.rebuild_dot_index();
+  doc.rebuild_indexes();
   doc.clock_.observe(highest_counter);
   return doc;
 }

@@ -11,12 +11,15 @@
 //       map and returns the highest stamp counter among them.
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
 #include "trellis/crdt/graph_doc.hpp"
 
 namespace trellis::crdt {
+
+std::array<std::string, 2> edge_endpoints(const EntityState& edge);
 
 template <class Source>
 void GraphDoc::join_from(Source&& other) {
@@ -71,7 +74,14 @@ void GraphDoc::join_from(Source&& other) {
       if (!dots.empty() || !it->second.dots.empty()) {
         set_dots(kind, it, join_dot_sets(it->second.dots, context_, dots, their_context));
       }
-      highest_counter = std::max(highest_counter, merge(it->second.fields));
+      if (kind == EntityKind::edge) {
+        const auto before = edge_endpoints(it->second);
+        highest_counter = std::max(highest_counter, merge(it->second.fields));
+        const auto after = edge_endpoints(it->second);
+        if (before != after) reindex_edge(it->first, before, after);
+      } else {
+        highest_counter = std::max(highest_counter, merge(it->second.fields));
+      }
       if (it->second.empty()) mine.erase(it);
     });
   }

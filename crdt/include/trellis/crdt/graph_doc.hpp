@@ -25,6 +25,7 @@
 // joined, viewed and encoded. Equality compares CRDT state only, never the
 // replica id or its clock.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -163,7 +164,10 @@ class GraphDoc {
   template <class Source>
   void join_from(Source&& other);
   void set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots);
-  void rebuild_dot_index();
+  void rebuild_indexes();
+  // Keeps edges_by_endpoint_ in step with an edge's source and target.
+  void reindex_edge(const std::string& edge_id, const std::array<std::string, 2>& before,
+                    const std::array<std::string, 2>& after);
 
   LamportClock clock_;
   CausalContext context_;
@@ -174,6 +178,10 @@ class GraphDoc {
   // A multimap only because forged input could claim one dot for two
   // entities; join must stay a pure function of the states even then.
   std::unordered_multimap<Dot, DotOwner> dot_owners_;
+  // Node id -> ids of the edges whose source or target names it, so that
+  // removing a node finds its edges without scanning every edge.
+  std::unordered_map<std::string, std::vector<std::string>, StringHash, std::equal_to<>>
+      edges_by_endpoint_;
 };
 
 }  // namespace trellis::crdt

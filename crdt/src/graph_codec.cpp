@@ -60,14 +60,14 @@ void pack_field_key(Packer& packer, const FieldKey& key) {
 }
 
 // Entities of one kind, sorted by id: the canonical order of both layouts.
-std::vector<const EntityMap::value_type*> sorted_entities(const EntityMap& map) {
-  std::vector<const EntityMap::value_type*> sorted;
-  sorted.reserve(map.size());
+// `sorted` is the caller's buffer (reused, so a one-entity delta allocates
+// nothing here).
+void sort_entities(const EntityMap& map, std::vector<const EntityMap::value_type*>& sorted) {
+  sorted.clear();
   for (const auto& entry : map)
     sorted.push_back(&entry);
   std::sort(sorted.begin(), sorted.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  return sorted;
 }
 
 // ---------------------------------------------------------------- state form
@@ -130,7 +130,8 @@ class StateEncoder {
   }
 
   void encode_entities(const EntityMap& map) {
-    const auto sorted = sorted_entities(map);
+    std::vector<const EntityMap::value_type*> sorted;
+    sort_entities(map, sorted);
     packer_.pack_array(static_cast<std::uint32_t>(sorted.size() * 3));
     for (const auto* entry : sorted) {
       const EntityState& entity = entry->second;
@@ -249,7 +250,8 @@ void encode_transaction(const GraphDoc& doc, const TransactionShape& shape, Byte
   packer.pack_uint64(shape.stamp.seq);
   packer.pack_uint64(shape.stamp.counter - shape.stamp.seq);
   auto pack_entities = [&](const EntityMap& map) {
-    const auto sorted = sorted_entities(map);
+    thread_local std::vector<const EntityMap::value_type*> sorted;
+    sort_entities(map, sorted);
     packer.pack_array(static_cast<std::uint32_t>(sorted.size() * 2));
     for (const auto* entry : sorted) {
       const EntityState& entity = entry->second;
@@ -698,7 +700,7 @@ std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> b
   if (parts.ptr[0].via.u64 == kStateFormatV1) {
     auto state = StateDecoder().decode(parts);
     if (!state) return state.error();
-    doc.join(*state);
+    doc.join(std::move(*state));
     return std::nullopt;
   }
   if (auto error = parse_transaction(parts, space.transaction)) return *error;

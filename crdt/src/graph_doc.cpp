@@ -21,11 +21,7 @@ Error not_present(EntityKind kind, std::string_view id) {
                     std::string(kind_name(kind)) + " '" + std::string(id) + "' is not present");
 }
 
-// A field write as taken from a JSON object, before it has a stamp.
-struct FieldWrite {
-  FieldKey key;
-  const Json* value;
-};
+using FieldWrite = GraphDoc::FieldWrite;
 
 // Splits a JSON object into field writes: every member but `id`, and each key
 // of `data` separately. `data_only` takes the object itself as `data`.
@@ -251,24 +247,36 @@ Result<GraphDoc> GraphDoc::add_entity(EntityKind kind, const Json& object) {
 
 Result<GraphDoc> GraphDoc::update_fields(EntityKind kind, std::string_view id, const Json& patch,
                                          bool data_only) {
+  auto writes = collect_writes(patch, id, data_only);
+  if (!writes) return writes.error();
+  return write_fields(kind, id, *writes);
+}
+
+Result<GraphDoc> GraphDoc::set_node_data_value(std::string_view id, std::string_view key,
+                                               const Json& value) {
+  if (auto error = validate_field_name(key)) return *error;
+  if (auto error = validate_value(value, key)) return *error;
+  return write_fields(EntityKind::node, id, {FieldWrite{FieldKey::data(key), &value}});
+}
+
+Result<GraphDoc> GraphDoc::write_fields(EntityKind kind, std::string_view id,
+                                        const std::vector<FieldWrite>& writes) {
   if (replica().is_null()) {
     return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
   }
   const EntityState* existing = find(kind, id);
   if (!existing || !existing->present()) return not_present(kind, id);
-  auto writes = collect_writes(patch, id, data_only);
-  if (!writes) return writes.error();
   if (kind == EntityKind::edge) {
-    if (auto error = check_edge_endpoints(*this, *writes)) return *error;
+    if (auto error = check_edge_endpoints(*this, writes)) return *error;
   }
-  if (field_count_after(existing, *writes) > limits::kMaxFieldsPerEntity) {
+  if (field_count_after(existing, writes) > limits::kMaxFieldsPerEntity) {
     return make_error(ErrorCode::limit_exceeded, "too many fields");
   }
   GraphDoc delta;
-  if (writes->empty()) return delta;
+  if (writes.empty()) return delta;
   const Stamp stamp = begin_transaction(delta);
   EntityState& changed = delta.entities_mut(kind)[std::string(id)];
-  for (const auto& write : *writes)
+  for (const auto& write : writes)
     changed.fields.merge(write.key, {*write.value, stamp});
   join(delta);
   return delta;
@@ -417,6 +425,42 @@ struct DocSource {
 void GraphDoc::join(const GraphDoc& other) {
   if (&other == this) return;
   join_from(DocSource{other});
+}
+
+namespace {
+
+// A GraphDoc whose field values may be moved out, as a delta source.
+struct MovingDocSource {
+  GraphDoc& doc;
+  EntityMap& nodes;
+  EntityMap& edges;
+
+  const CausalContext& context() const { return doc.context(); }
+  bool mentions(EntityKind kind, const std::string& id) const {
+    return doc.entities(kind).count(id) != 0;
+  }
+  template <class F>
+  void for_each_entity(EntityKind kind, F&& f) {
+    for (auto& [id, entity] : kind == EntityKind::node ? nodes : edges) {
+      auto merge = [&entity](LwwMap<FieldKey, Json>& fields) {
+        std::uint64_t highest = 0;
+        for (const auto& entry : entity.fields.entries()) {
+          highest = std::max(highest, entry.reg.stamp.counter);
+        }
+        fields.join(std::move(entity.fields));
+        return highest;
+      };
+      f(id, entity.dots, merge);
+    }
+  }
+};
+
+}  // namespace
+
+void GraphDoc::join(GraphDoc&& other) {
+  if (&other == this) return;
+  join_from(MovingDocSource{other, other.nodes_, other.edges_});
+  other = GraphDoc();
 }
 
 GraphDoc GraphDoc::delta_since(const CausalContext& known) const {

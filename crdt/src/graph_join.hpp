@@ -71,9 +71,13 @@ void GraphDoc::join_from(Source&& other) {
     other.for_each_entity(kind, [&](const std::string& id, const DotSet& dots, auto&& merge) {
       auto it = mine.find(id);
       if (it == mine.end()) it = mine.emplace(id, EntityState{}).first;
-      if (!dots.empty() || !it->second.dots.empty()) {
-        set_dots(kind, it, join_dot_sets(it->second.dots, context_, dots, their_context));
-      }
+      // Most deltas only write fields: when they bring no dots and remove
+      // none of ours, the presence is untouched and costs nothing.
+      const DotSet& ours = it->second.dots;
+      const bool unchanged = dots.empty() && std::none_of(ours.begin(), ours.end(), [&](Dot dot) {
+                               return their_context.contains(dot);
+                             });
+      if (!unchanged) set_dots(kind, it, join_dot_sets(ours, context_, dots, their_context));
       if (kind == EntityKind::edge) {
         const auto before = edge_endpoints(it->second);
         highest_counter = std::max(highest_counter, merge(it->second.fields));

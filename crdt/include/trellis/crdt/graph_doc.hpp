@@ -70,6 +70,12 @@ using EntityMap = std::unordered_map<std::string, EntityState, StringHash, std::
 
 class GraphDoc {
  public:
+  // One field write of a mutator, before it has a stamp.
+  struct FieldWrite {
+    FieldKey key;
+    const Json* value;
+  };
+
   GraphDoc() = default;
   explicit GraphDoc(ReplicaId self) : clock_(self) {}
 
@@ -110,6 +116,9 @@ class GraphDoc {
   Result<GraphDoc> update_node_fields(std::string_view id, const Json& patch);
   // Writes the given keys of a present node's `data` (an object).
   Result<GraphDoc> set_node_data(std::string_view id, const Json& data);
+  // Writes one key of a present node's `data` (a parameter edit).
+  Result<GraphDoc> set_node_data_value(std::string_view id, std::string_view key,
+                                       const Json& value);
   // Removes fields of a present node (stamped tombstones).
   Result<GraphDoc> remove_node_fields(std::string_view id, const std::vector<FieldKey>& keys);
   // Removes a present node and the edges this replica sees attached to it.
@@ -123,6 +132,8 @@ class GraphDoc {
 
   // Joins a delta or a full state into this one.
   void join(const GraphDoc& other);
+  // The same, taking field values from `other` instead of copying them.
+  void join(GraphDoc&& other);
 
   // What a replica that has seen exactly `known` lacks: joining the result
   // into any state of this document whose context is `known` gives the same
@@ -156,6 +167,8 @@ class GraphDoc {
   Result<GraphDoc> add_entity(EntityKind kind, const Json& object);
   Result<GraphDoc> update_fields(EntityKind kind, std::string_view id, const Json& patch,
                                  bool data_only);
+  Result<GraphDoc> write_fields(EntityKind kind, std::string_view id,
+                                const std::vector<FieldWrite>& writes);
   Result<GraphDoc> remove_fields(EntityKind kind, std::string_view id,
                                  const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);

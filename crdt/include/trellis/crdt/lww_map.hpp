@@ -89,6 +89,20 @@ class LwwMap {
     entries_ = std::move(joined);
   }
 
+  // Join that may take the other map's entries instead of copying them.
+  void join(LwwMap&& other) {
+    if (entries_.empty()) {
+      entries_ = std::move(other.entries_);
+      return;
+    }
+    if (other.entries_.size() <= 4) {
+      for (auto& entry : other.entries_)
+        merge(std::move(entry.key), std::move(entry.reg));
+      return;
+    }
+    join(static_cast<const LwwMap&>(other));
+  }
+
   // Sorted by key, tombstones included.
   const std::vector<Entry>& entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }

@@ -65,7 +65,7 @@ Result<std::vector<FieldWrite>> collect_writes(const Json& object, std::string_v
 }
 
 // Counts the distinct fields an entity would hold after the writes.
-std::size_t field_count_after(const EntityState* entity, const std::vector<FieldWrite>& writes) {
+std::size_t field_count_after(const EntityState* entity, std::span<const FieldWrite> writes) {
   std::size_t count = entity ? entity->fields.size() : 0;
   for (const auto& write : writes) {
     if (!entity || !entity->fields.find(write.key)) ++count;
@@ -86,8 +86,7 @@ std::optional<Error> check_endpoint(const GraphDoc& doc, std::string_view role, 
   return std::nullopt;
 }
 
-std::optional<Error> check_edge_endpoints(const GraphDoc& doc,
-                                          const std::vector<FieldWrite>& writes) {
+std::optional<Error> check_edge_endpoints(const GraphDoc& doc, std::span<const FieldWrite> writes) {
   for (const auto& write : writes) {
     if (write.key.scope != FieldKey::Scope::top) continue;
     if (write.key.name == "source" || write.key.name == "target") {
@@ -256,11 +255,12 @@ Result<GraphDoc> GraphDoc::set_node_data_value(std::string_view id, std::string_
                                                const Json& value) {
   if (auto error = validate_field_name(key)) return *error;
   if (auto error = validate_value(value, key)) return *error;
-  return write_fields(EntityKind::node, id, {FieldWrite{FieldKey::data(key), &value}});
+  const FieldWrite write{FieldKey::data(key), &value};
+  return write_fields(EntityKind::node, id, std::span<const FieldWrite>(&write, 1));
 }
 
 Result<GraphDoc> GraphDoc::write_fields(EntityKind kind, std::string_view id,
-                                        const std::vector<FieldWrite>& writes) {
+                                        std::span<const FieldWrite> writes) {
   if (replica().is_null()) {
     return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
   }

@@ -168,7 +168,7 @@ class GraphDoc {
   Result<GraphDoc> update_fields(EntityKind kind, std::string_view id, const Json& patch,
                                  bool data_only);
   Result<GraphDoc> write_fields(EntityKind kind, std::string_view id,
-                                const std::vector<FieldWrite>& writes);
+                                std::span<const FieldWrite> writes);
   Result<GraphDoc> remove_fields(EntityKind kind, std::string_view id,
                                  const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);

@@ -277,7 +277,44 @@ Decoded<Message> read_error(const msgpack::object_array& array) {
   return Message(std::move(error));
 }
 
+// Parses one msgpack value bounded by the input size (see decode_message).
+crdt::Result<msgpack::object, DecodeError> parse_bounded(std::span<const std::uint8_t> bytes,
+                                                         msgpack::zone& zone) {
+  if (bytes.empty()) return malformed("empty input");
+  const std::size_t size = bytes.size();
+  const msgpack::unpack_limit limit(size, size / 2, size, size, size, 8);
+  std::size_t offset = 0;
+  msgpack::object root;
+  try {
+    bool referenced = false;
+    root = msgpack::unpack(
+        zone, reinterpret_cast<const char*>(bytes.data()), size, offset, referenced,
+        [](msgpack::type::object_type, std::size_t, void*) { return true; }, nullptr, limit);
+  } catch (const msgpack::size_overflow& error) {
+    return too_large(std::string("msgpack limit: ") + error.what());
+  } catch (const std::exception& error) {
+    return malformed(std::string("not valid msgpack: ") + error.what());
+  }
+  if (offset != size) return malformed("trailing bytes after the message");
+  return root;
+}
+
 }  // namespace
+
+Bytes encode_context(const CausalContext& context) {
+  Bytes out;
+  ByteWriter writer{&out};
+  Packer packer(writer);
+  pack_context(packer, context);
+  return out;
+}
+
+crdt::Result<CausalContext, DecodeError> decode_context(std::span<const std::uint8_t> bytes) {
+  msgpack::zone zone;
+  auto root = parse_bounded(bytes, zone);
+  if (!root) return root.error();
+  return read_context(*root);
+}
 
 Bytes encode_message(const Message& message) {
   Bytes out;
@@ -290,25 +327,12 @@ Bytes encode_message(const Message& message) {
 crdt::Result<Message, DecodeError> decode_message(std::span<const std::uint8_t> frame,
                                                   std::size_t max_frame_bytes) {
   if (frame.size() > max_frame_bytes) return too_large("frame is larger than the limit");
-  if (frame.empty()) return malformed("empty frame");
   // Every msgpack element takes at least one byte: no count may exceed the
   // frame size, so a forged length cannot make the parser allocate.
-  const std::size_t size = frame.size();
-  const msgpack::unpack_limit limit(size, size / 2, size, size, size, 8);
   msgpack::zone zone;
-  std::size_t offset = 0;
-  msgpack::object root;
-  try {
-    bool referenced = false;
-    root = msgpack::unpack(
-        zone, reinterpret_cast<const char*>(frame.data()), size, offset, referenced,
-        [](msgpack::type::object_type, std::size_t, void*) { return true; }, nullptr, limit);
-  } catch (const msgpack::size_overflow& error) {
-    return too_large(std::string("msgpack limit: ") + error.what());
-  } catch (const std::exception& error) {
-    return malformed(std::string("not valid msgpack: ") + error.what());
-  }
-  if (offset != size) return malformed("trailing bytes after the message");
+  auto parsed = parse_bounded(frame, zone);
+  if (!parsed) return parsed.error();
+  const msgpack::object& root = *parsed;
   if (root.type != msgpack::type::ARRAY || root.via.array.size == 0) {
     return malformed("a message is a non-empty array");
   }

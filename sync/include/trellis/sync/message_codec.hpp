@@ -32,6 +32,11 @@ struct DecodeError {
 
 Bytes encode_message(const Message& message);
 
+// A causal context alone, in the layout messages use (for stores that keep
+// contexts beside deltas).
+Bytes encode_context(const CausalContext& context);
+crdt::Result<CausalContext, DecodeError> decode_context(std::span<const std::uint8_t> bytes);
+
 crdt::Result<Message, DecodeError> decode_message(
     std::span<const std::uint8_t> frame, std::size_t max_frame_bytes = limits::kMaxFrameBytes);
 

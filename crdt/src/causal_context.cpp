@@ -11,7 +11,7 @@ bool CausalContext::contains(Dot dot) const {
 Dot CausalContext::next_dot(ReplicaId replica) const {
   std::uint64_t highest = compact_.get(replica);
   // The cloud is sorted by (replica, seq): the last dot of `replica` is its highest.
-  auto end = std::lower_bound(cloud_.begin(), cloud_.end(), Dot{ReplicaId{replica.value + 1}, 0});
+  auto end = std::upper_bound(cloud_.begin(), cloud_.end(), Dot{replica, UINT64_MAX});
   if (end != cloud_.begin() && std::prev(end)->replica == replica) {
     highest = std::max(highest, std::prev(end)->seq);
   }

@@ -451,9 +451,6 @@ class StateDecoder {
       if ((*group)->size - 2 != keys.size()) {
         return malformed("a field group's values do not match its shape");
       }
-      if (fields.size() + keys.size() > limits::kMaxFieldsPerEntity) {
-        return make_error(ErrorCode::limit_exceeded, "too many fields in one entity");
-      }
       for (std::size_t k = 0; k < keys.size(); ++k) {
         auto value = codec::unpack_field_value((*group)->ptr[2 + k]);
         if (!value) return value.error();
@@ -558,9 +555,6 @@ std::optional<Error> parse_transaction(const msgpack::object_array& root, Transa
         at = 1;
       }
       if ((*body)->size == 0) return malformed("an entity holds neither dots nor fields");
-      if (((*body)->size - at) / 2 > limits::kMaxFieldsPerEntity) {
-        return make_error(ErrorCode::limit_exceeded, "too many fields in one entity");
-      }
       for (; at < (*body)->size; at += 2) {
         auto field_key = decode_field_key((*body)->ptr[at]);
         if (!field_key) return field_key.error();

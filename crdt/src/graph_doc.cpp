@@ -73,6 +73,14 @@ std::size_t field_count_after(const EntityState* entity, std::span<const FieldWr
   return count;
 }
 
+// A mutation may not grow an entity past kMaxFieldsPerEntity. Concurrent
+// additions can still take a state past it (joins never refuse), so a write
+// that adds no field is always allowed.
+bool grows_past_field_limit(const EntityState* entity, std::size_t count_after) {
+  const std::size_t count_before = entity ? entity->fields.size() : 0;
+  return count_after > limits::kMaxFieldsPerEntity && count_after > count_before;
+}
+
 std::optional<Error> check_endpoint(const GraphDoc& doc, std::string_view role, const Json* value) {
   if (!value || !value->is_string()) {
     return make_error(ErrorCode::invalid_argument,
@@ -153,6 +161,18 @@ const EntityState* GraphDoc::find(EntityKind kind, std::string_view id) const {
   return it == map.end() ? nullptr : &it->second;
 }
 
+std::optional<Error> GraphDoc::check_can_stamp() const {
+  if (replica().is_null()) {
+    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
+  }
+  // Every state must stay decodable: no stamp past the limit decoders apply.
+  if (clock_.counter() >= limits::kMaxCounter ||
+      context_.next_dot(replica()).seq > limits::kMaxCounter) {
+    return make_error(ErrorCode::limit_exceeded, "the Lamport counter reached its limit");
+  }
+  return std::nullopt;
+}
+
 Stamp GraphDoc::begin_transaction(GraphDoc& delta) {
   const Dot dot = context_.next_dot(clock_.replica());
   delta.context_.insert(dot);
@@ -191,9 +211,7 @@ Result<GraphDoc> GraphDoc::remove_edge(std::string_view id) {
 }
 
 Result<GraphDoc> GraphDoc::add_entity(EntityKind kind, const Json& object) {
-  if (replica().is_null()) {
-    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
-  }
+  if (auto error = check_can_stamp()) return *error;
   if (!object.is_object()) {
     return make_error(ErrorCode::invalid_argument,
                       std::string(kind_name(kind)) + " must be a JSON object");
@@ -220,7 +238,7 @@ Result<GraphDoc> GraphDoc::add_entity(EntityKind kind, const Json& object) {
     if (auto error = check_endpoint(*this, "source", find_top("source"))) return *error;
     if (auto error = check_endpoint(*this, "target", find_top("target"))) return *error;
   }
-  if (field_count_after(existing, *writes) > limits::kMaxFieldsPerEntity) {
+  if (grows_past_field_limit(existing, field_count_after(existing, *writes))) {
     return make_error(ErrorCode::limit_exceeded, "too many fields");
   }
 
@@ -261,16 +279,14 @@ Result<GraphDoc> GraphDoc::set_node_data_value(std::string_view id, std::string_
 
 Result<GraphDoc> GraphDoc::write_fields(EntityKind kind, std::string_view id,
                                         std::span<const FieldWrite> writes) {
-  if (replica().is_null()) {
-    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
-  }
+  if (auto error = check_can_stamp()) return *error;
   EntityMap& map = entities_mut(kind);
   auto entity = map.find(id);
   if (entity == map.end() || !entity->second.present()) return not_present(kind, id);
   if (kind == EntityKind::edge) {
     if (auto error = check_edge_endpoints(*this, writes)) return *error;
   }
-  if (field_count_after(&entity->second, writes) > limits::kMaxFieldsPerEntity) {
+  if (grows_past_field_limit(&entity->second, field_count_after(&entity->second, writes))) {
     return make_error(ErrorCode::limit_exceeded, "too many fields");
   }
   GraphDoc delta;
@@ -294,9 +310,7 @@ Result<GraphDoc> GraphDoc::write_fields(EntityKind kind, std::string_view id,
 
 Result<GraphDoc> GraphDoc::remove_fields(EntityKind kind, std::string_view id,
                                          const std::vector<FieldKey>& keys) {
-  if (replica().is_null()) {
-    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
-  }
+  if (auto error = check_can_stamp()) return *error;
   const EntityState* existing = find(kind, id);
   if (!existing || !existing->present()) return not_present(kind, id);
   for (const auto& key : keys) {
@@ -310,7 +324,7 @@ Result<GraphDoc> GraphDoc::remove_fields(EntityKind kind, std::string_view id,
   std::size_t count = existing->fields.size();
   for (const auto& key : keys)
     count += existing->fields.find(key) ? 0 : 1;
-  if (count > limits::kMaxFieldsPerEntity) {
+  if (grows_past_field_limit(existing, count)) {
     return make_error(ErrorCode::limit_exceeded, "too many fields");
   }
   GraphDoc delta;
@@ -324,9 +338,7 @@ Result<GraphDoc> GraphDoc::remove_fields(EntityKind kind, std::string_view id,
 }
 
 Result<GraphDoc> GraphDoc::remove_entity(EntityKind kind, std::string_view id) {
-  if (replica().is_null()) {
-    return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
-  }
+  if (auto error = check_can_stamp()) return *error;
   const EntityState* existing = find(kind, id);
   if (!existing || !existing->present()) return not_present(kind, id);
   GraphDoc delta;
@@ -524,9 +536,6 @@ Result<GraphDoc> GraphDoc::from_parts(CausalContext context, EntityMap nodes, En
         if (dot.seq == 0 || !doc.context_.contains(dot)) {
           return make_error(ErrorCode::malformed, "a dot of '" + id + "' is outside the context");
         }
-      }
-      if (entity.fields.size() > limits::kMaxFieldsPerEntity) {
-        return make_error(ErrorCode::limit_exceeded, "too many fields in '" + id + "'");
       }
       for (const auto& entry : entity.fields.entries()) {
         if (auto error = validate_field_key(entry.key)) return *error;

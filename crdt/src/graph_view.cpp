@@ -49,23 +49,33 @@ Json nodes_view(const GraphDoc& doc) {
             [](const auto* a, const auto* b) { return a->first < b->first; });
 
   // Id order, except that a present parent is placed before its children.
-  // `state` guards against parentId cycles: 1 = being placed, 2 = placed.
+  // Iterative (a parent chain can be as long as the graph): walk up from a
+  // node through parents not yet placed, then place that chain top-down.
+  // `state` guards against parentId cycles: 1 = on the current chain,
+  // 2 = placed.
+  using Entry = std::pair<const std::string, EntityState>;
   std::unordered_map<std::string_view, int> state;
   state.reserve(present.size());
   Json out = Json::array();
-  auto place = [&](auto&& self, const std::pair<const std::string, EntityState>& node) -> void {
-    int& mark = state[node.first];
-    if (mark != 0) return;
-    mark = 1;
-    if (const std::string* parent = string_field(node.second, "parentId")) {
-      auto it = doc.nodes().find(*parent);
-      if (it != doc.nodes().end() && it->second.present()) self(self, *it);
+  std::vector<const Entry*> chain;
+  for (const Entry* start : present) {
+    chain.clear();
+    const Entry* node = start;
+    while (node && state[node->first] == 0) {
+      state[node->first] = 1;
+      chain.push_back(node);
+      const std::string* parent = string_field(node->second, "parentId");
+      node = nullptr;
+      if (parent) {
+        auto it = doc.nodes().find(*parent);
+        if (it != doc.nodes().end() && it->second.present()) node = &*it;
+      }
     }
-    state[node.first] = 2;
-    out.push_back(entity_json(node.first, node.second, true));
-  };
-  for (const auto* node : present)
-    place(place, *node);
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      state[(*it)->first] = 2;
+      out.push_back(entity_json((*it)->first, (*it)->second, true));
+    }
+  }
   return out;
 }
 

@@ -135,13 +135,19 @@ class GraphDoc {
   // The same, taking field values from `other` instead of copying them.
   void join(GraphDoc&& other);
 
-  // What a replica that has seen exactly `known` lacks: joining the result
-  // into any state of this document whose context is `known` gives the same
-  // state as joining this whole state. It carries every field written by an
-  // event outside `known`, and the ids and dots of every present entity (the
+  // What a replica lacks that has joined the deltas of exactly the events in
+  // `known`: joining the result into that replica gives the same state as
+  // joining this whole state. It carries every field written by an event
+  // outside `known`, and the ids and dots of every present entity (the
   // receiver must not mistake an entity it already has for a removed one),
   // with this state's full context. It is the anti-entropy fallback when no
   // log of recent deltas covers the gap (docs/protocol.md).
+  //
+  // `known` must list events received in full, which a replica's causal
+  // context may overstate: a removal's delta carries the dots it removed
+  // without their fields. A context is exact for a state built only by its
+  // own mutators and by joins of full states; sync tracks the exact set
+  // separately (ClientSession::received).
   GraphDoc delta_since(const CausalContext& known) const;
 
   // Builds a state from decoded parts, checking the invariants a replica
@@ -172,6 +178,7 @@ class GraphDoc {
   Result<GraphDoc> remove_fields(EntityKind kind, std::string_view id,
                                  const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);
+  std::optional<Error> check_can_stamp() const;
   Stamp begin_transaction(GraphDoc& delta);
   // The join algorithm, over a GraphDoc or a wire transaction (graph_join.hpp).
   template <class Source>

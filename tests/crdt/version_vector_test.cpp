@@ -1,0 +1,153 @@
+// Unit tests of VersionVector: per-replica contiguous prefixes, joined by
+// pointwise maximum.
+
+#include "trellis/crdt/version_vector.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "crdt/crdt_testing.hpp"
+
+namespace trellis::crdt {
+namespace {
+
+constexpr ReplicaId kAlice{1};
+constexpr ReplicaId kBob{2};
+constexpr ReplicaId kCarol{3};
+
+using Entries = std::vector<VersionVector::Entry>;
+
+VersionVector make_vector(const Entries& entries) {
+  VersionVector vector;
+  for (const auto& [replica, seq] : entries)
+    vector.raise(replica, seq);
+  return vector;
+}
+
+TEST(VersionVector, DefaultVectorIsEmptyAndAtZeroForEveryReplica) {
+  VersionVector vector;
+  EXPECT_TRUE(vector.empty());
+  EXPECT_TRUE(vector.entries().empty());
+  EXPECT_EQ(vector.get(kAlice), 0u);
+  EXPECT_EQ(vector.event_count(), 0u);
+}
+
+TEST(VersionVector, RaiseSetsTheEntryOfThatReplicaOnly) {
+  VersionVector vector;
+  vector.raise(kBob, 4);
+  EXPECT_EQ(vector.get(kBob), 4u);
+  EXPECT_EQ(vector.get(kAlice), 0u);
+  EXPECT_FALSE(vector.empty());
+}
+
+TEST(VersionVector, RaiseNeverLowersAnEntry) {
+  VersionVector vector;
+  vector.raise(kAlice, 7);
+  vector.raise(kAlice, 3);
+  EXPECT_EQ(vector.get(kAlice), 7u);
+  vector.raise(kAlice, 9);
+  EXPECT_EQ(vector.get(kAlice), 9u);
+}
+
+TEST(VersionVector, RaiseToZeroAddsNoEntry) {
+  VersionVector vector;
+  vector.raise(kAlice, 0);
+  EXPECT_TRUE(vector.empty());
+  EXPECT_EQ(vector, VersionVector{});
+}
+
+TEST(VersionVector, EntriesAreSortedByReplicaWhateverTheRaiseOrder) {
+  VersionVector vector = make_vector({{kCarol, 1}, {kAlice, 2}, {kBob, 3}});
+  EXPECT_EQ(vector.entries(), (Entries{{kAlice, 2}, {kBob, 3}, {kCarol, 1}}));
+}
+
+TEST(VersionVector, ContainsEveryDotUpToTheEntryAndNoneBeyond) {
+  VersionVector vector = make_vector({{kAlice, 3}});
+  EXPECT_TRUE(vector.contains(Dot{kAlice, 1}));
+  EXPECT_TRUE(vector.contains(Dot{kAlice, 3}));
+  EXPECT_FALSE(vector.contains(Dot{kAlice, 4}));
+  EXPECT_FALSE(vector.contains(Dot{kBob, 1}));
+}
+
+TEST(VersionVector, NeverContainsADotWithSeqZero) {
+  VersionVector vector = make_vector({{kAlice, 3}});
+  EXPECT_FALSE(vector.contains(Dot{kAlice, 0}));
+  EXPECT_FALSE(VersionVector{}.contains(Dot{kAlice, 0}));
+}
+
+TEST(VersionVector, JoinIsThePointwiseMaximum) {
+  VersionVector left = make_vector({{kAlice, 5}, {kBob, 1}});
+  VersionVector right = make_vector({{kBob, 4}, {kCarol, 2}});
+  left.join(right);
+  EXPECT_EQ(left.entries(), (Entries{{kAlice, 5}, {kBob, 4}, {kCarol, 2}}));
+}
+
+TEST(VersionVector, JoinIsCommutativeAndIdempotent) {
+  VersionVector left = make_vector({{kAlice, 5}, {kBob, 1}});
+  VersionVector right = make_vector({{kBob, 4}, {kCarol, 2}});
+  VersionVector left_then_right = left;
+  left_then_right.join(right);
+  VersionVector right_then_left = right;
+  right_then_left.join(left);
+  EXPECT_EQ(left_then_right, right_then_left);
+
+  VersionVector twice = left_then_right;
+  twice.join(right);
+  twice.join(left);
+  EXPECT_EQ(twice, left_then_right);
+}
+
+TEST(VersionVector, JoinWithEmptyChangesNothing) {
+  VersionVector vector = make_vector({{kAlice, 2}});
+  vector.join(VersionVector{});
+  EXPECT_EQ(vector, make_vector({{kAlice, 2}}));
+  VersionVector empty;
+  empty.join(vector);
+  EXPECT_EQ(empty, vector);
+}
+
+TEST(VersionVector, EqualVectorsDominateEachOther) {
+  VersionVector vector = make_vector({{kAlice, 2}, {kBob, 1}});
+  EXPECT_TRUE(vector.dominated_by(vector));
+  EXPECT_TRUE(VersionVector{}.dominated_by(VersionVector{}));
+}
+
+TEST(VersionVector, APrefixIsDominatedByItsExtensionButNotTheReverse) {
+  VersionVector earlier = make_vector({{kAlice, 2}});
+  VersionVector later = make_vector({{kAlice, 3}, {kBob, 1}});
+  EXPECT_TRUE(earlier.dominated_by(later));
+  EXPECT_FALSE(later.dominated_by(earlier));
+}
+
+TEST(VersionVector, EmptyIsDominatedByEveryVectorAndDominatesOnlyEmpty) {
+  VersionVector vector = make_vector({{kBob, 1}});
+  EXPECT_TRUE(VersionVector{}.dominated_by(vector));
+  EXPECT_FALSE(vector.dominated_by(VersionVector{}));
+}
+
+TEST(VersionVector, ConcurrentVectorsDominateNeitherWay) {
+  VersionVector alice_ahead = make_vector({{kAlice, 2}, {kBob, 1}});
+  VersionVector bob_ahead = make_vector({{kAlice, 1}, {kBob, 2}});
+  EXPECT_FALSE(alice_ahead.dominated_by(bob_ahead));
+  EXPECT_FALSE(bob_ahead.dominated_by(alice_ahead));
+}
+
+TEST(VersionVector, AnEntryMissingOnTheOtherSideIsNotDominated) {
+  VersionVector with_carol = make_vector({{kAlice, 1}, {kCarol, 1}});
+  VersionVector without_carol = make_vector({{kAlice, 5}, {kBob, 5}});
+  EXPECT_FALSE(with_carol.dominated_by(without_carol));
+}
+
+TEST(VersionVector, EventCountIsTheSumOfEntries) {
+  EXPECT_EQ(make_vector({{kAlice, 3}, {kBob, 4}, {kCarol, 1}}).event_count(), 8u);
+}
+
+TEST(VersionVector, EqualityComparesEntries) {
+  EXPECT_EQ(make_vector({{kAlice, 1}, {kBob, 2}}), make_vector({{kBob, 2}, {kAlice, 1}}));
+  EXPECT_NE(make_vector({{kAlice, 1}}), make_vector({{kAlice, 2}}));
+  EXPECT_NE(make_vector({{kAlice, 1}}), make_vector({{kBob, 1}}));
+}
+
+}  // namespace
+}  // namespace trellis::crdt

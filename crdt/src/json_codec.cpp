@@ -37,6 +37,28 @@ void pack_decimal(Packer& packer, std::int64_t mantissa, unsigned exponent) {
   packer.pack_ext_body(data, 4);
 }
 
+// msgpack-c's pack_float/pack_double write an integral value as an integer,
+// which would turn the JSON float 600.0 into the integer 600 (and give equal
+// states different bytes). Floats are therefore written here, byte by byte;
+// pack_str_body appends raw bytes without a header.
+void write_float32(Packer& packer, float value) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  const char bytes[5] = {static_cast<char>(0xca), static_cast<char>(bits >> 24),
+                         static_cast<char>(bits >> 16), static_cast<char>(bits >> 8),
+                         static_cast<char>(bits)};
+  packer.pack_str_body(bytes, sizeof bytes);
+}
+
+void write_float64(Packer& packer, double value) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  char bytes[9];
+  bytes[0] = static_cast<char>(0xcb);
+  for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+  packer.pack_str_body(bytes, sizeof bytes);
+}
+
 void pack_double(Packer& packer, double value) {
   if (std::isfinite(value) && !(value == 0 && std::signbit(value))) {
     for (unsigned exponent = 0; exponent <= kMaxDecimalExponent; ++exponent) {
@@ -54,11 +76,11 @@ void pack_double(Packer& packer, double value) {
       }
     }
     if (static_cast<double>(static_cast<float>(value)) == value) {
-      packer.pack_float(static_cast<float>(value));
+      write_float32(packer, static_cast<float>(value));
       return;
     }
   }
-  packer.pack_double(value);
+  write_float64(packer, value);
 }
 
 Result<Json> unpack_decimal(const msgpack::object_ext& ext) {

@@ -1,0 +1,22 @@
+#pragma once
+// How each workload op maps onto one GraphDoc mutator (one transaction):
+//
+//   N  add_node({id, type, position: {x, y}, data: {p0..p4}})   p2 as a JSON integer
+//   E  add_edge({id, source, target})
+//   S  set_node_data_value(id, key, value)
+//   P  update_node_fields(id, {position: {x, y}})               x and y in one register
+//   D  remove_node(id)
+//
+// Building the JSON argument is part of the call: it is what an application
+// does to use the API, so it lies inside every timed region.
+
+#include "trellis/crdt/graph_doc.hpp"
+#include "workload_ops.hpp"
+
+namespace trellis::bench {
+
+// Applies the op and returns its delta; throws BenchFailure when the document
+// refuses it (every op of the workload is valid on the replica it targets).
+crdt::GraphDoc apply_to_doc(crdt::GraphDoc& doc, const Op& op);
+
+}  // namespace trellis::bench

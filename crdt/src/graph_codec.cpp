@@ -397,6 +397,9 @@ class StateDecoder {
     if ((*array)->size != 2) return malformed("context is [vector, cloud]");
     std::vector<Dot> dots;
     if (auto error = decode_dot_pairs((*array)->ptr[0], "version vector", dots)) return error;
+    // Sorted first (here and below), so that each insert lands at the end: a
+    // hostile order must not make decoding quadratic.
+    std::sort(dots.begin(), dots.end());
     for (Dot dot : dots)
       context.insert_up_to(dot.replica, dot.seq);
     dots.clear();

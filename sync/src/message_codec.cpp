@@ -143,6 +143,7 @@ Decoded<CausalContext> read_context(const msgpack::object& object) {
   const msgpack::object_array* parts = read_array(object, 2);
   if (!parts) return malformed("a context is [vector, cloud]");
   CausalContext context;
+  std::vector<crdt::Dot> vector;  // (replica, max_seq) entries
   std::vector<crdt::Dot> cloud;
   for (std::uint32_t part = 0; part < 2; ++part) {
     const msgpack::object& list = parts->ptr[part];
@@ -158,15 +159,14 @@ Decoded<CausalContext> read_context(const msgpack::object& object) {
       auto seq = read_uint(list.via.array.ptr[i + 1], "a sequence number");
       if (!seq) return seq.error();
       if (*replica == 0 || *seq == 0) return malformed("replica ids and seqs start at 1");
-      if (part == 0) {
-        context.insert_up_to(ReplicaId{*replica}, *seq);
-      } else {
-        cloud.push_back(crdt::Dot{ReplicaId{*replica}, *seq});
-      }
+      (part == 0 ? vector : cloud).push_back(crdt::Dot{ReplicaId{*replica}, *seq});
     }
   }
   // Sorted first, so that each insert lands at the end: a hostile order
   // must not make decoding quadratic.
+  std::sort(vector.begin(), vector.end());
+  for (const auto& entry : vector)
+    context.insert_up_to(entry.replica, entry.seq);
   std::sort(cloud.begin(), cloud.end());
   for (const auto& dot : cloud)
     context.insert(dot);

@@ -55,11 +55,15 @@ void write_float64(Packer& packer, double value) {
   std::memcpy(&bits, &value, sizeof bits);
   char bytes[9];
   bytes[0] = static_cast<char>(0xcb);
-  for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
   packer.pack_str_body(bytes, sizeof bytes);
 }
 
 void pack_double(Packer& packer, double value) {
+  const bool float32_exact =
+      std::isfinite(value) && static_cast<double>(static_cast<float>(value)) == value;
+  // -0.0 compares equal to 0, so a decimal would lose its sign.
   if (std::isfinite(value) && !(value == 0 && std::signbit(value))) {
     for (unsigned exponent = 0; exponent <= kMaxDecimalExponent; ++exponent) {
       const double scaled = value * kPowersOfTen[exponent];
@@ -67,18 +71,15 @@ void pack_double(Packer& packer, double value) {
       const auto mantissa = static_cast<std::int64_t>(std::llround(scaled));
       if (static_cast<double>(mantissa) / kPowersOfTen[exponent] == value) {
         // A 3-byte mantissa takes 6 bytes; float32 takes 5 where it is exact.
-        if ((mantissa < -128 || mantissa > 127) &&
-            static_cast<double>(static_cast<float>(value)) == value) {
-          break;
-        }
+        if ((mantissa < -128 || mantissa > 127) && float32_exact) break;
         pack_decimal(packer, mantissa, exponent);
         return;
       }
     }
-    if (static_cast<double>(static_cast<float>(value)) == value) {
-      write_float32(packer, static_cast<float>(value));
-      return;
-    }
+  }
+  if (float32_exact) {
+    write_float32(packer, static_cast<float>(value));
+    return;
   }
   write_float64(packer, value);
 }

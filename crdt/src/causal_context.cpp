@@ -23,9 +23,18 @@ void CausalContext::insert(Dot dot) {
   const std::uint64_t compact_seq = compact_.get(dot.replica);
   if (dot.seq <= compact_seq) return;
   if (dot.seq == compact_seq + 1) {
-    compact_.raise(dot.replica, dot.seq);
-    // Fast path for in-order events: nothing in the cloud to absorb.
-    if (!cloud_.empty()) absorb_cloud();
+    // Fold in the cloud dots of this replica that now extend the vector:
+    // they sit right after (replica, seq) in the sorted cloud. Only this
+    // replica's run is looked at, so inserting n dots stays O(n log n).
+    std::uint64_t top = dot.seq;
+    auto first = std::upper_bound(cloud_.begin(), cloud_.end(), dot);
+    auto last = first;
+    while (last != cloud_.end() && last->replica == dot.replica && last->seq == top + 1) {
+      ++top;
+      ++last;
+    }
+    compact_.raise(dot.replica, top);
+    if (first != last) cloud_.erase(first, last);
     return;
   }
   auto at = std::lower_bound(cloud_.begin(), cloud_.end(), dot);

@@ -65,6 +65,36 @@ void CausalContext::join(const CausalContext& other) {
   absorb_cloud();
 }
 
+CausalContext CausalContext::from_parts(std::vector<Dot> vector_entries, std::vector<Dot> cloud) {
+  std::sort(vector_entries.begin(), vector_entries.end());
+  std::sort(cloud.begin(), cloud.end());
+  cloud.erase(std::unique(cloud.begin(), cloud.end()), cloud.end());
+  CausalContext context;
+  // Replicas ascending, so every raise appends to the vector.
+  auto entry = vector_entries.begin();
+  auto dot = cloud.begin();
+  while (entry != vector_entries.end() || dot != cloud.end()) {
+    const ReplicaId replica =
+        dot == cloud.end() || (entry != vector_entries.end() && entry->replica < dot->replica)
+            ? entry->replica
+            : dot->replica;
+    std::uint64_t top = 0;
+    for (; entry != vector_entries.end() && entry->replica == replica; ++entry) {
+      top = std::max(top, entry->seq);
+    }
+    for (; dot != cloud.end() && dot->replica == replica; ++dot) {
+      if (dot->seq <= top) continue;
+      if (dot->seq == top + 1) {
+        top = dot->seq;
+      } else {
+        context.cloud_.push_back(*dot);
+      }
+    }
+    context.compact_.raise(replica, top);
+  }
+  return context;
+}
+
 void CausalContext::clear() {
   compact_ = VersionVector();
   cloud_.clear();

@@ -1,6 +1,7 @@
 #include "entity_validation.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 #include "trellis/crdt/limits.hpp"
 
@@ -26,6 +27,10 @@ std::optional<Error> validate_value_at(const Json& value, std::string_view where
         return make_error(ErrorCode::limit_exceeded,
                           "a string in '" + std::string(where) + "' is too long");
       }
+      if (!is_valid_utf8(value.get_ref<const std::string&>())) {
+        return make_error(ErrorCode::invalid_argument,
+                          "a string in '" + std::string(where) + "' is not UTF-8");
+      }
       return std::nullopt;
     case Json::value_t::array:
     case Json::value_t::object:
@@ -37,6 +42,10 @@ std::optional<Error> validate_value_at(const Json& value, std::string_view where
         if (value.is_object() && key.size() > limits::kMaxStringBytes) {
           return make_error(ErrorCode::limit_exceeded,
                             "an object key in '" + std::string(where) + "' is too long");
+        }
+        if (value.is_object() && !is_valid_utf8(key)) {
+          return make_error(ErrorCode::invalid_argument,
+                            "an object key in '" + std::string(where) + "' is not UTF-8");
         }
         if (auto error = validate_value_at(element, where, depth + 1)) return error;
       }
@@ -52,8 +61,48 @@ std::optional<Error> validate_value_at(const Json& value, std::string_view where
 
 }  // namespace
 
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  const std::size_t size = text.size();
+  while (i < size) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length;
+    std::uint32_t code;
+    if ((byte & 0xE0) == 0xC0) {
+      length = 2;
+      code = byte & 0x1F;
+    } else if ((byte & 0xF0) == 0xE0) {
+      length = 3;
+      code = byte & 0x0F;
+    } else if ((byte & 0xF8) == 0xF0) {
+      length = 4;
+      code = byte & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > size) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // No overlong forms, no surrogates, nothing past U+10FFFF.
+    static constexpr std::uint32_t kMinimum[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kMinimum[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 std::optional<Error> validate_id(std::string_view id) {
   if (id.empty()) return make_error(ErrorCode::invalid_argument, "an id must not be empty");
+  if (!is_valid_utf8(id)) return make_error(ErrorCode::invalid_argument, "an id is not UTF-8");
   if (id.size() > limits::kMaxIdBytes) {
     return make_error(ErrorCode::limit_exceeded,
                       "an id is longer than " + std::to_string(limits::kMaxIdBytes) + " bytes");
@@ -62,6 +111,9 @@ std::optional<Error> validate_id(std::string_view id) {
 }
 
 std::optional<Error> validate_field_name(std::string_view name) {
+  if (!is_valid_utf8(name)) {
+    return make_error(ErrorCode::invalid_argument, "a field name is not UTF-8");
+  }
   if (name.size() > limits::kMaxFieldNameBytes) {
     return make_error(
         ErrorCode::limit_exceeded,

@@ -12,6 +12,9 @@
 
 namespace trellis::crdt {
 
+// True when `text` is well-formed UTF-8 (JSON strings must be).
+bool is_valid_utf8(std::string_view text);
+
 std::optional<Error> validate_id(std::string_view id);
 std::optional<Error> validate_field_name(std::string_view name);
 // A field key must have a valid name; `id` and `data` are not top-level fields.

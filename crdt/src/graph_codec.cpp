@@ -395,20 +395,11 @@ class StateDecoder {
     auto array = as_array(object, "context");
     if (!array) return array.error();
     if ((*array)->size != 2) return malformed("context is [vector, cloud]");
-    std::vector<Dot> dots;
-    if (auto error = decode_dot_pairs((*array)->ptr[0], "version vector", dots)) return error;
-    // Sorted first (here and below), so that each insert lands at the end: a
-    // hostile order must not make decoding quadratic.
-    std::sort(dots.begin(), dots.end());
-    for (Dot dot : dots)
-      context.insert_up_to(dot.replica, dot.seq);
-    dots.clear();
-    if (auto error = decode_dot_pairs((*array)->ptr[1], "dot cloud", dots)) return error;
-    // Sorted first, so that each insert lands at the end: a hostile order
-    // must not make decoding quadratic.
-    std::sort(dots.begin(), dots.end());
-    for (Dot dot : dots)
-      context.insert(dot);
+    std::vector<Dot> entries;
+    if (auto error = decode_dot_pairs((*array)->ptr[0], "version vector", entries)) return error;
+    std::vector<Dot> cloud;
+    if (auto error = decode_dot_pairs((*array)->ptr[1], "dot cloud", cloud)) return error;
+    context = CausalContext::from_parts(std::move(entries), std::move(cloud));
     return std::nullopt;
   }
 
@@ -524,6 +515,9 @@ std::optional<Error> parse_transaction(const msgpack::object_array& root, Transa
   if (!offset) return offset.error();
   auto counter = checked_sum(*seq, *offset);
   if (!counter) return counter.error();
+  if (*counter > limits::kMaxCounter) {
+    return make_error(ErrorCode::limit_exceeded, "a stamp counter is beyond the limit");
+  }
   delta.stamp = Stamp{*counter, ReplicaId{*replica}, *seq};
   delta.seen.clear();
   delta.seen.insert(delta.stamp.dot());
@@ -535,7 +529,8 @@ std::optional<Error> parse_transaction(const msgpack::object_array& root, Transa
     auto entities = as_array(root.ptr[4 + part], "entity list");
     if (!entities) return entities.error();
     if ((*entities)->size % 2 != 0) return malformed("entity list must hold pairs");
-    const std::string* previous = nullptr;
+    // An index, not a pointer: entities may reallocate as it grows.
+    std::optional<std::size_t> previous;
     for (std::uint32_t i = 0; i < (*entities)->size; i += 2) {
       const msgpack::object& id = (*entities)->ptr[i];
       if (id.type != msgpack::type::STR) return malformed("an entity id must be a string");
@@ -547,7 +542,9 @@ std::optional<Error> parse_transaction(const msgpack::object_array& root, Transa
       entity.id.assign(id.via.str.ptr, id.via.str.size);
       entity.fields.clear();
       if (auto error = validate_id(entity.id)) return error;
-      if (previous && !(*previous < entity.id)) return malformed("entities must be sorted by id");
+      if (previous && !(delta.entities[*previous].id < entity.id)) {
+        return malformed("entities must be sorted by id");
+      }
       std::uint32_t at = 0;
       entity.added = (*body)->size % 2 == 1;
       if (entity.added) {
@@ -569,7 +566,7 @@ std::optional<Error> parse_transaction(const msgpack::object_array& root, Transa
         if (!value) return value.error();
         entity.fields.emplace_back(std::move(*field_key), std::move(*value));
       }
-      previous = &entity.id;
+      previous = delta.entity_count;
       ++delta.entity_count;
     }
   }
@@ -585,6 +582,9 @@ std::optional<Error> parse_transaction(const msgpack::object_array& root, Transa
       if (!removed_seq) return removed_seq.error();
       const Dot dot{ReplicaId{*removed_replica}, *removed_seq};
       if (dot.replica.is_null() || dot.seq == 0) return malformed("an invalid removed dot");
+      if (dot.seq > limits::kMaxCounter) {
+        return make_error(ErrorCode::limit_exceeded, "a sequence number is beyond the limit");
+      }
       if ((previous && !(*previous < dot)) || dot == delta.stamp.dot()) {
         return malformed("removed dots must be sorted, distinct and not the transaction's");
       }
@@ -678,7 +678,28 @@ Bytes encode(const GraphDoc& doc) {
   return out;
 }
 
+namespace {
+
+// Shared checks (entity_validation.cpp) call bad input invalid_argument; from
+// a decoder's point of view that input is malformed bytes.
+Error as_decode_error(Error error) {
+  if (error.code == ErrorCode::invalid_argument) error.code = ErrorCode::malformed;
+  return error;
+}
+
+Result<GraphDoc> decode_bytes(std::span<const std::uint8_t> bytes);
+
+}  // namespace
+
 Result<GraphDoc> decode(std::span<const std::uint8_t> bytes) {
+  auto decoded = decode_bytes(bytes);
+  if (!decoded) return as_decode_error(decoded.error());
+  return decoded;
+}
+
+namespace {
+
+Result<GraphDoc> decode_bytes(std::span<const std::uint8_t> bytes) {
   DecodeScratch& space = scratch();
   auto root = parse_message(bytes, space.zone);
   if (!root) return root.error();
@@ -689,18 +710,22 @@ Result<GraphDoc> decode(std::span<const std::uint8_t> bytes) {
   return transaction_to_doc(delta);
 }
 
+}  // namespace
+
 std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes) {
   DecodeScratch& space = scratch();
   auto root = parse_message(bytes, space.zone);
-  if (!root) return root.error();
+  if (!root) return as_decode_error(root.error());
   const msgpack::object_array& parts = root->via.array;
   if (parts.ptr[0].via.u64 == kStateFormatV1) {
     auto state = StateDecoder().decode(parts);
-    if (!state) return state.error();
+    if (!state) return as_decode_error(state.error());
     doc.join(std::move(*state));
     return std::nullopt;
   }
-  if (auto error = parse_transaction(parts, space.transaction)) return *error;
+  if (auto error = parse_transaction(parts, space.transaction)) {
+    return as_decode_error(std::move(*error));
+  }
   doc.join_from(space.transaction);
   return std::nullopt;
 }

@@ -1,5 +1,7 @@
 #include "json_codec.hpp"
 
+#include "entity_validation.hpp"
+
 #include "trellis/crdt/value_codec.hpp"
 
 #include <cmath>
@@ -122,6 +124,9 @@ Result<Json> unpack_at(const msgpack::object& object, std::size_t depth) {
       if (object.via.str.size > limits::kMaxStringBytes) {
         return make_error(ErrorCode::limit_exceeded, "a string is too long");
       }
+      if (!is_valid_utf8(std::string_view(object.via.str.ptr, object.via.str.size))) {
+        return malformed("a string is not UTF-8");
+      }
       return Json(std::string(object.via.str.ptr, object.via.str.size));
     case msgpack::type::ARRAY: {
       if (object.via.array.size > limits::kMaxContainerElements) {
@@ -148,6 +153,7 @@ Result<Json> unpack_at(const msgpack::object& object, std::size_t depth) {
           return make_error(ErrorCode::limit_exceeded, "an object key is too long");
         }
         std::string key(pair.key.via.str.ptr, pair.key.via.str.size);
+        if (!is_valid_utf8(key)) return malformed("an object key is not UTF-8");
         auto element = unpack_at(pair.val, depth + 1);
         if (!element) return element;
         if (!map.emplace(std::move(key), std::move(*element)).second) {

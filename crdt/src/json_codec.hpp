@@ -25,7 +25,8 @@ struct ByteWriter {
     // msgpack writes a token at a time (1 to 9 bytes): push_back beats a
     // range insert for those.
     if (size <= 16) {
-      for (std::size_t i = 0; i < size; ++i) out->push_back(static_cast<std::uint8_t>(data[i]));
+      for (std::size_t i = 0; i < size; ++i)
+        out->push_back(static_cast<std::uint8_t>(data[i]));
       return;
     }
     out->insert(out->end(), reinterpret_cast<const std::uint8_t*>(data),

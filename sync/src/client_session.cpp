@@ -53,18 +53,20 @@ void ClientSession::on_disconnected() {
   state_ = ConnectionState::offline;
 }
 
-ClientOutput ClientSession::protocol_violation(std::string message) {
+ClientOutput ClientSession::protocol_violation(ProtocolError code, std::string message) {
   ClientOutput out;
-  out.to_server.push_back(
-      encode_message(ErrorMessage{ProtocolError::unexpected_message, message, false}));
-  out.error = ErrorMessage{ProtocolError::unexpected_message, std::move(message), false};
+  out.to_server.push_back(encode_message(ErrorMessage{code, message, false}));
+  out.error = ErrorMessage{code, std::move(message), false};
   out.close = true;
   return out;
 }
 
 ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
   auto decoded = decode_message(frame, config_.max_frame_bytes);
-  if (!decoded) return protocol_violation("bad frame from server: " + decoded.error().message);
+  if (!decoded) {
+    return protocol_violation(decoded.error().code,
+                              "bad frame from server: " + decoded.error().message);
+  }
   Message& message = *decoded;
   ClientOutput out;
 
@@ -75,19 +77,21 @@ ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
   }
   if (state_ == ConnectionState::connecting) {
     auto* welcome = std::get_if<Welcome>(&message);
-    if (!welcome) return protocol_violation("expected welcome");
+    if (!welcome) return protocol_violation(ProtocolError::unexpected_message, "expected welcome");
     if (auto error = crdt::join_encoded(doc_, welcome->catch_up)) {
-      return protocol_violation("bad catch-up delta: " + error->message);
+      return protocol_violation(ProtocolError::unexpected_message,
+                                "bad catch-up delta: " + error->message);
     }
     // The catch-up holds everything the server had that we lacked.
     received_.join(welcome->context);
     user_ = welcome->user;
     state_ = ConnectionState::online;
     out.document_changed = true;
+    // Every unacknowledged edit goes again, even one the server's context
+    // already holds: its ack may have been lost with the old connection, and
+    // the server answers a duplicate with an ack once it is durable.
     for (const OutboxEntry& entry : outbox_) {
-      if (!context_includes(welcome->context, entry.covers)) {
-        out.to_server.push_back(encode_message(DeltaMessage{entry.delta, entry.covers}));
-      }
+      out.to_server.push_back(encode_message(DeltaMessage{entry.delta, entry.covers}));
     }
     return out;
   }
@@ -95,7 +99,8 @@ ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
 
   if (auto* delta = std::get_if<DeltaMessage>(&message)) {
     if (auto error = crdt::join_encoded(doc_, delta->delta)) {
-      return protocol_violation("bad delta from server: " + error->message);
+      return protocol_violation(ProtocolError::unexpected_message,
+                                "bad delta from server: " + error->message);
     }
     received_.join(delta->covers);
     out.document_changed = true;
@@ -111,7 +116,7 @@ ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
     out.presence.push_back(std::move(*presence));
     return out;
   }
-  return protocol_violation("unexpected message from server");
+  return protocol_violation(ProtocolError::unexpected_message, "unexpected message from server");
 }
 
 std::optional<Bytes> ClientSession::presence(const Json& state) const {

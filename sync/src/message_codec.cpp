@@ -142,15 +142,16 @@ const msgpack::object_array* read_array(const msgpack::object& object, std::uint
 Decoded<CausalContext> read_context(const msgpack::object& object) {
   const msgpack::object_array* parts = read_array(object, 2);
   if (!parts) return malformed("a context is [vector, cloud]");
-  CausalContext context;
   std::vector<crdt::Dot> vector;  // (replica, max_seq) entries
+  std::size_t total_entries = 0;
   std::vector<crdt::Dot> cloud;
   for (std::uint32_t part = 0; part < 2; ++part) {
     const msgpack::object& list = parts->ptr[part];
     if (list.type != msgpack::type::ARRAY || list.via.array.size % 2 != 0) {
       return malformed("a context part is a flat list of pairs");
     }
-    if (list.via.array.size / 2 > limits::kMaxContextEntries) {
+    total_entries += list.via.array.size / 2;
+    if (total_entries > limits::kMaxContextEntries) {
       return too_large("a context has too many entries");
     }
     for (std::uint32_t i = 0; i < list.via.array.size; i += 2) {
@@ -162,15 +163,7 @@ Decoded<CausalContext> read_context(const msgpack::object& object) {
       (part == 0 ? vector : cloud).push_back(crdt::Dot{ReplicaId{*replica}, *seq});
     }
   }
-  // Sorted first, so that each insert lands at the end: a hostile order
-  // must not make decoding quadratic.
-  std::sort(vector.begin(), vector.end());
-  for (const auto& entry : vector)
-    context.insert_up_to(entry.replica, entry.seq);
-  std::sort(cloud.begin(), cloud.end());
-  for (const auto& dot : cloud)
-    context.insert(dot);
-  return context;
+  return CausalContext::from_parts(std::move(vector), std::move(cloud));
 }
 
 Decoded<Message> read_hello(const msgpack::object_array& array) {
@@ -290,9 +283,9 @@ crdt::Result<msgpack::object, DecodeError> parse_bounded(std::span<const std::ui
     root = msgpack::unpack(
         zone, reinterpret_cast<const char*>(bytes.data()), size, offset, referenced,
         [](msgpack::type::object_type, std::size_t, void*) { return true; }, nullptr, limit);
-  } catch (const msgpack::size_overflow& error) {
-    return too_large(std::string("msgpack limit: ") + error.what());
   } catch (const std::exception& error) {
+    // The parser's limits are the input's own size: a count past them is a
+    // length the frame cannot hold, i.e. a malformed frame.
     return malformed(std::string("not valid msgpack: ") + error.what());
   }
   if (offset != size) return malformed("trailing bytes after the message");

@@ -13,7 +13,23 @@ crdt::Error invalid(std::string message) {
 // A client may only originate its own events: every dot a delta adds and
 // every stamp it writes must be the origin's, and covered by the message.
 std::optional<crdt::Error> check_origin(const crdt::GraphDoc& delta, const CausalContext& covers,
-                                        ReplicaId origin) {
+                                        ReplicaId origin, const CausalContext& server_context) {
+  // A client learns of other replicas' events only through the server, so
+  // every foreign dot its delta mentions (a removal's observed dots) must be
+  // one the server has: otherwise a forged "removal" of an event not yet
+  // here would make the real event look like a duplicate later.
+  std::vector<crdt::Dot> foreign_entries;
+  std::vector<crdt::Dot> foreign_cloud;
+  for (const auto& [replica, seq] : delta.context().version_vector().entries()) {
+    if (replica != origin) foreign_entries.push_back(crdt::Dot{replica, seq});
+  }
+  for (const auto& dot : delta.context().cloud()) {
+    if (dot.replica != origin) foreign_cloud.push_back(dot);
+  }
+  if (!context_includes(server_context, CausalContext::from_parts(std::move(foreign_entries),
+                                                                  std::move(foreign_cloud)))) {
+    return invalid("a delta mentions another replica's events the server has not seen");
+  }
   if (covers.empty()) return invalid("a delta must cover at least one event");
   bool foreign = false;
   covers.for_each_dot([&](crdt::Dot dot) { foreign = foreign || dot.replica != origin; });
@@ -58,7 +74,7 @@ Bytes WorkspaceReplica::catch_up_for(const CausalContext& known) const {
 crdt::Result<bool> WorkspaceReplica::apply(const DeltaMessage& message, ReplicaId origin) {
   auto delta = crdt::decode(message.delta);
   if (!delta) return delta.error();
-  if (auto error = check_origin(*delta, message.covers, origin)) return *error;
+  if (auto error = check_origin(*delta, message.covers, origin, doc_.context())) return *error;
   if (context_includes(doc_.context(), message.covers)) return false;
   doc_.join(*delta);
   log_.append(message.covers, message.delta);

@@ -26,6 +26,11 @@ class CausalContext {
   // of seq.
   void insert_up_to(ReplicaId replica, std::uint64_t seq);
   void join(const CausalContext& other);
+  // Builds a context from version-vector entries (replica, max seq) and
+  // cloud dots in any order, in O(n log n) whatever their order (decoders
+  // use it: a hostile order must not make them quadratic).
+  static CausalContext from_parts(std::vector<Dot> vector_entries, std::vector<Dot> cloud);
+
   // Empties the context (keeps the cloud's capacity for reuse).
   void clear();
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/stamp.hpp"
@@ -21,14 +22,14 @@ bool lww_tie_less(const T& a, const T& b) {
   return a < b;
 }
 
-// nlohmann's operator< calls 3 and 3.0 equal (and so anything containing
-// them): order by kind first, and containers by their canonical text.
+// value_codec.hpp (declared here: that header includes this one).
+std::vector<std::uint8_t> encode_value(const Json& value);
+
+// nlohmann's operator< calls 3 and 3.0 (and 0.0 and -0.0) equal, and so
+// anything containing them: order by the canonical encoding instead, which
+// tells every distinct value apart.
 inline bool lww_tie_less(const Json& a, const Json& b) {
-  const auto kind_a = static_cast<std::uint8_t>(a.type());
-  const auto kind_b = static_cast<std::uint8_t>(b.type());
-  if (kind_a != kind_b) return kind_a < kind_b;
-  if (a.is_structured()) return a.dump() < b.dump();
-  return a < b;
+  return encode_value(a) < encode_value(b);
 }
 
 // An absent value (a tombstone) orders before every value.

@@ -3,9 +3,12 @@
 // machine around the client's replica and its outbox. Local edits apply to
 // the replica at once and wait in the outbox until the server acknowledges
 // them as durable; on every (re)connect the session sends `hello` with its
-// context, joins the `welcome`'s catch-up delta, and resends the outbox
-// entries the server has not seen. Nothing here does I/O: the native client
-// (client/) persists replica and outbox and moves frames over a transport.
+// context, joins the `welcome`'s catch-up delta, and resends the outbox.
+// Nothing here does I/O: the native client (client/) persists replica and
+// outbox and moves frames over a transport. It must persist an edit (and a
+// received delta) before any frame that follows it leaves: a client that
+// crashed after sending an edit it had not saved would reuse its dot for
+// different content.
 
 #include <functional>
 #include <optional>
@@ -75,7 +78,7 @@ class ClientSession {
   std::optional<Bytes> presence(const Json& state) const;
 
  private:
-  ClientOutput protocol_violation(std::string message);
+  ClientOutput protocol_violation(ProtocolError code, std::string message);
 
   ClientConfig config_;
   crdt::GraphDoc doc_;

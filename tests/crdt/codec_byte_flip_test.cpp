@@ -50,12 +50,17 @@ TEST(GraphCodecByteFlip, EveryFlippedByteIsRefusedOrDecodesToASoundState) {
         report.check(flipped, valid,
                      "byte " + std::to_string(at) + " of encoding #" + std::to_string(e));
       };
+      // Every pattern for the short encodings; the long one (the rich state,
+      // mostly string bytes) gets three, to keep the test quick under ASan.
+      const bool long_encoding = original.size() > 512;
       for (std::uint8_t mask : xors) {
+        if (long_encoding && mask == 0x80) continue;
         Bytes flipped = original;
         flipped[at] ^= mask;
         check(flipped);
       }
       for (std::uint8_t value : sets) {
+        if (long_encoding && value != 0xc1) continue;
         Bytes flipped = original;
         flipped[at] = value;
         check(flipped);

@@ -6,11 +6,10 @@
 // their context claims events whose effects they do not hold). The result is
 // sent over the wire, so it must round-trip as well.
 //
-// Two versions of known(b) are checked: the set of transactions b has joined
-// in full, which is what docs/protocol.md has clients announce, and b's
-// causal context, which is what graph_doc.hpp states the law for. They differ
+// known(b) is the set of transactions b has joined in full, which is what
+// docs/protocol.md has clients announce; b's causal context would not do
 // after out-of-order delivery: a removal's context names the removed add's
-// dot without carrying that add's fields.
+// dot without carrying that add's fields (graph_doc.hpp).
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -74,10 +73,6 @@ RC_GTEST_PROP(GraphDocDeltaSinceLaw, GivesAReplicaWhatItLacksGivenWhatItJoinedIn
   const auto& b = states[*rc::gen::inRange<std::size_t>(0, states.size())];
   check_delta_since(a.state, b.state, b.joined_in_full, "what b joined in full");
 }
-
-// Not a law: a replica's causal context can name events whose fields it
-// never received (a removal's delta carries the dots it removed), so
-// delta_since takes the set of events joined in full (graph_doc.hpp).
 
 }  // namespace
 }  // namespace trellis::crdt::testkit

@@ -1,8 +1,22 @@
 #include "trellis/sync/server_session.hpp"
 
+#include "trellis/crdt/value_codec.hpp"
 #include "trellis/sync/message_codec.hpp"
 
 namespace trellis::sync {
+
+Json presence_state_of(const UserIdentity& user, Json client_state) {
+  return Json{{"user", {{"id", user.id}, {"username", user.name}, {"color", user.color}}},
+              {"state", std::move(client_state)}};
+}
+
+Bytes user_presence_frame(const UserIdentity& user, Json client_state) {
+  return encode_message(Presence{user.id, presence_state_of(user, std::move(client_state))});
+}
+
+Bytes user_left_frame(const std::string& user_id) {
+  return encode_message(Presence{user_id, Json(nullptr)});
+}
 
 ServerOutput ServerSession::fail(ProtocolError code, std::string message, bool keeps_open) {
   ServerOutput out;
@@ -53,9 +67,16 @@ ServerOutput ServerSession::on_frame(std::span<const std::uint8_t> frame,
     return out;
   }
   if (auto* presence = std::get_if<Presence>(&message)) {
-    presence->user_id = user_.id;  // a client speaks only for itself
+    // The user id of a client's presence is ignored: a client speaks only
+    // for itself, and the server adds who that is.
+    if (crdt::encode_value(presence->state).size() > limits::kMaxClientPresenceBytes) {
+      return fail(ProtocolError::message_too_large,
+                  "a presence state is limited to " +
+                      std::to_string(limits::kMaxClientPresenceBytes) + " bytes",
+                  true);
+    }
     ServerOutput out;
-    out.broadcast = encode_message(*presence);
+    out.presence = user_presence_frame(user_, std::move(presence->state));
     return out;
   }
   if (std::holds_alternative<ErrorMessage>(message)) {

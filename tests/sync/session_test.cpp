@@ -402,7 +402,7 @@ TEST(ServerSession, ForgedRemovalOfAnUnseenEventCannotSuppressAnotherClientsEdit
 
 // ------------------------------------------------------------ ServerSession: presence
 
-TEST(ServerSession, PresenceIsBroadcastWithTheServerAssignedUserId) {
+TEST(ServerSession, PresenceIsForwardedWithTheServerAssignedUserIdentity) {
   WorkspaceReplica workspace(kServer);
   ServerSession session = established(workspace, kAlice);
   const Json state{{"cursor", {{"x", 4}, {"y", 2}}}, {"selection", {"n1"}}};
@@ -411,11 +411,38 @@ TEST(ServerSession, PresenceIsBroadcastWithTheServerAssignedUserId) {
   EXPECT_TRUE(out.to_peer.empty());
   EXPECT_FALSE(out.persist.has_value());
   EXPECT_FALSE(out.close);
-  ASSERT_TRUE(out.broadcast.has_value());
-  const Presence presence = message_of<Presence>(*out.broadcast);
+  EXPECT_FALSE(out.broadcast.has_value()) << "presence goes out as coalescible presence";
+  ASSERT_TRUE(out.presence.has_value());
+  const Presence presence = message_of<Presence>(*out.presence);
   EXPECT_EQ(presence.user_id, user_for(kAlice).id);
-  EXPECT_EQ(presence.state, state);
+  EXPECT_EQ(presence.state, presence_state_of(user_for(kAlice), state));
+  EXPECT_EQ(presence.state["user"]["username"], user_for(kAlice).name);
   EXPECT_TRUE(workspace.doc().empty()) << "presence is never stored";
+}
+
+TEST(ServerSession, PresenceTooLargeToWrapIsRefusedAndTheConnectionStays) {
+  WorkspaceReplica workspace(kServer);
+  ServerSession session = established(workspace, kAlice);
+  const Json state(std::string(limits::kMaxClientPresenceBytes, 'x'));
+  const ServerOutput out = session.on_frame(encode_message(Presence{"", state}), &workspace);
+  EXPECT_FALSE(out.presence.has_value());
+  EXPECT_FALSE(out.close);
+  ASSERT_EQ(out.to_peer.size(), 1u);
+  EXPECT_EQ(message_of<ErrorMessage>(out.to_peer[0]).code, ProtocolError::message_too_large);
+  EXPECT_EQ(session.state(), ServerSession::State::established);
+}
+
+TEST(ServerSession, TheLargestClientPresenceStillFitsOnceWrapped) {
+  WorkspaceReplica workspace(kServer);
+  const UserIdentity longest{"user_" + std::string(limits::kMaxUserFieldBytes - 5, 'u'),
+                             std::string(limits::kMaxUserFieldBytes, 'n'),
+                             std::string(limits::kMaxUserFieldBytes, 'c')};
+  // The encoded JSON string takes a 5-byte header: the state is exactly the limit.
+  const Json state(std::string(limits::kMaxClientPresenceBytes - 5, 'x'));
+  const Bytes frame = user_presence_frame(longest, state);
+  auto decoded = decode_message(frame);
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(std::get<Presence>(*decoded).state["state"], state);
 }
 
 // ------------------------------------------------------------ ClientSession

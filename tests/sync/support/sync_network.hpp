@@ -414,11 +414,12 @@ class SyncNetwork {
       }
       send_to_client(connection, std::move(frame));
     }
-    if (out.broadcast) {
+    for (const auto* frame : {&out.broadcast, &out.presence}) {
+      if (!*frame) continue;
       for (auto& [other_id, other] : connections_) {
         if (other_id == id || other.server_closed) continue;
         if (other.server.state() != ServerSession::State::established) continue;
-        send_to_client(other, *out.broadcast);
+        send_to_client(other, **frame);
       }
     }
     if (out.persist && !out.broadcast) ++stats_.duplicate_deltas;
@@ -452,12 +453,17 @@ class SyncNetwork {
   }
 
   // Presence states name their sender ({"client": i, ...}); the server must
-  // have stamped it with that client's user id. (A client may get its own
+  // have wrapped it with that client's user id (presence_state_of). (A client may get its own
   // presence back from its earlier, half-open connection: that is another
   // connection of the workspace.)
   void check_presence(std::size_t receiver, const Presence& presence) {
-    const std::size_t sender = presence.state.value("client", std::size_t{0});
-    if (sender >= clients_.size() || presence.user_id != user_id_of(clients_[sender].replica)) {
+    const Json& state = presence.state;
+    const bool wrapped = state.is_object() && state.contains("user") && state.contains("state") &&
+                         state["state"].is_object();
+    const std::size_t sender =
+        wrapped ? state["state"].value("client", clients_.size()) : clients_.size();
+    if (sender >= clients_.size() || presence.user_id != user_id_of(clients_[sender].replica) ||
+        state["user"].value("id", std::string()) != presence.user_id) {
       violations_.push_back("client r" + std::to_string(receiver + 1) + " got presence " +
                             presence.state.dump() + " from user '" + presence.user_id + "'");
     }

@@ -40,6 +40,10 @@ inline constexpr std::size_t kMaxAuthTokenBytes = 4096;
 inline constexpr std::size_t kMaxUserFieldBytes = 256;
 // Bytes of one presence state once encoded (cursor, selection, viewport).
 inline constexpr std::size_t kMaxPresenceBytes = 16u << 10;
+// Bytes of a client's own presence state: the server wraps it with the
+// user's identity (presence_state_of), and the wrapped state must still fit
+// kMaxPresenceBytes (three user fields of at most 256 bytes plus keys).
+inline constexpr std::size_t kMaxClientPresenceBytes = kMaxPresenceBytes - 1024;
 // Bytes of an error message text.
 inline constexpr std::size_t kMaxErrorTextBytes = 1024;
 // Entries (replicas plus cloud dots) of one causal context in a message.

@@ -25,12 +25,24 @@ struct DurableWrite {
 };
 
 struct ServerOutput {
-  std::vector<Bytes> to_peer;           // frames for this connection, in order
-  std::optional<Bytes> broadcast;       // one frame for every other connection of the workspace
+  std::vector<Bytes> to_peer;      // frames for this connection, in order
+  std::optional<Bytes> broadcast;  // one frame for every other connection of the workspace
+  // A presence frame of this peer's user for every other connection. Unlike
+  // `broadcast` it may be coalesced: a newer one of the same user replaces
+  // one not yet sent (presence is ephemeral; only the latest matters).
+  std::optional<Bytes> presence;
   std::optional<DurableWrite> persist;  // hand to storage; call on_durable when done
   std::optional<Hello> hello;           // a valid hello: the host must accept() or refuse()
   bool close = false;                   // close the connection after sending to_peer
 };
+
+// The presence state the server sends about a connected user: who it is and
+// that user's latest own presence state (null before the first one):
+//   {"user": {"id", "username", "color"}, "state": <client state or null>}
+// A user who left is announced with a null state instead (user_left_frame).
+Json presence_state_of(const UserIdentity& user, Json client_state);
+Bytes user_presence_frame(const UserIdentity& user, Json client_state);
+Bytes user_left_frame(const std::string& user_id);
 
 class ServerSession {
  public:

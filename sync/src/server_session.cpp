@@ -21,6 +21,7 @@ Bytes user_left_frame(const std::string& user_id) {
 ServerOutput ServerSession::fail(ProtocolError code, std::string message, bool keeps_open) {
   ServerOutput out;
   out.to_peer.push_back(encode_message(ErrorMessage{code, std::move(message), keeps_open}));
+  out.error = code;
   if (!keeps_open) {
     out.close = true;
     state_ = State::closed;

@@ -34,6 +34,7 @@ struct ServerOutput {
   std::optional<DurableWrite> persist;  // hand to storage; call on_durable when done
   std::optional<Hello> hello;           // a valid hello: the host must accept() or refuse()
   bool close = false;                   // close the connection after sending to_peer
+  std::optional<ProtocolError> error;   // to_peer carries an `error` with this code
 };
 
 // The presence state the server sends about a connected user: who it is and

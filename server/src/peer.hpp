@@ -1,0 +1,33 @@
+#pragma once
+// Peer: one connection of a workspace, as the workspace sees it — where its
+// frames go. A frame is built once and shared by every peer it fans out to.
+// Every method is thread-safe and returns at once: the connection posts the
+// work to its own strand and sends from its bounded outbound queue
+// (outbound_queue.hpp), which decides what a slow reader gets.
+
+#include <memory>
+#include <string>
+
+#include "outbound_queue.hpp"
+#include "trellis/sync/protocol.hpp"
+
+namespace trellis::server {
+
+inline Frame make_frame(crdt::Bytes bytes) {
+  return std::make_shared<const crdt::Bytes>(std::move(bytes));
+}
+
+class Peer {
+ public:
+  virtual ~Peer() = default;
+  // Welcome, ack, error, joins and leaves: never merged or dropped.
+  virtual void send_control(Frame frame) = 0;
+  // Another connection's delta: may be merged with others still queued.
+  virtual void send_delta(Frame frame) = 0;
+  // A user's presence: replaces that user's presence still queued.
+  virtual void send_presence(const std::string& user_id, Frame frame) = 0;
+  // Sends what is queued, then closes with the close code of `reason`.
+  virtual void close(sync::ProtocolError reason) = 0;
+};
+
+}  // namespace trellis::server

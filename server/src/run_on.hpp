@@ -1,0 +1,36 @@
+#pragma once
+// run_on: runs a function on another executor (a workspace's strand) and
+// resumes the calling coroutine on its own executor with the result. This
+// is how a connection hands a frame to its workspace: the connection reads
+// its next frame only once the workspace has taken this one, so a fast
+// sender cannot pile frames up in front of a busy workspace.
+
+#include "trellis/net/asio.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <type_traits>
+
+namespace trellis::server {
+
+template <class Executor, class Function>
+auto run_on(Executor executor, Function function)
+    -> boost::asio::awaitable<std::invoke_result_t<Function&>> {
+  using Value = std::invoke_result_t<Function&>;
+  static_assert(!std::is_void_v<Value>, "return a value (a bool will do)");
+  return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(Value)>(
+      [executor, function = std::move(function)](auto handler) mutable {
+        boost::asio::post(
+            executor, [function = std::move(function), handler = std::move(handler)]() mutable {
+              Value value = function();
+              auto home = boost::asio::get_associated_executor(handler);
+              boost::asio::post(home,
+                                [handler = std::move(handler), value = std::move(value)]() mutable {
+                                  std::move(handler)(std::move(value));
+                                });
+            });
+      },
+      boost::asio::use_awaitable);
+}
+
+}  // namespace trellis::server

@@ -1,0 +1,301 @@
+#include "sync_connection.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "close_codes.hpp"
+#include "identity.hpp"
+#include "log.hpp"
+#include "peer.hpp"
+#include "run_on.hpp"
+#include "trellis/sync/message_codec.hpp"
+
+namespace trellis::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+// How long a closing handshake may take before the socket is just closed
+// (a peer that stopped reading never answers it).
+constexpr std::chrono::seconds kCloseGrace{5};
+
+// The registry's acquire as an awaitable, resumed on the caller's executor.
+asio::awaitable<AcquireResult> acquire_workspace(WorkspaceRegistry& registry, std::string id) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(AcquireResult)>(
+      [&registry, id = std::move(id)](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        registry.acquire(id, [shared](AcquireResult result) {
+          auto home = asio::get_associated_executor(*shared);
+          asio::post(home, [shared, result = std::move(result)]() mutable {
+            std::move (*shared)(std::move(result));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
+class SyncConnection final : public Peer, public std::enable_shared_from_this<SyncConnection> {
+ public:
+  SyncConnection(ServerContext& context, beast::tcp_stream stream)
+      : context_(context),
+        ws_(std::move(stream)),
+        queue_(context.config.outbound_queue_bytes, OutboundQueue::kDefaultMaxEntries,
+               context.config.max_frame_bytes),
+        id_(context.next_connection_id.fetch_add(1)),
+        close_timer_(ws_.get_executor()) {}
+
+  void start(HttpRequest request) {
+    auto self = shared_from_this();
+    std::weak_ptr<SyncConnection> weak = self;
+    auto shut_down = [weak] {
+      if (auto connection = weak.lock()) {
+        connection->post(
+            [](SyncConnection& self) { self.close_after_queue(close_code::going_away); });
+      }
+    };
+    if (!context_.connections.add(id_, shut_down, context_.config.max_connections)) {
+      // Past --max-connections (the HTTP side counted this socket already,
+      // so this happens only when shutting down).
+      return;
+    }
+    context_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(ws_.get_executor(), run(std::move(request)), [self](std::exception_ptr error) {
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          log_event(LogLevel::error, "connection_failed", {{"error", e.what()}});
+        }
+      }
+      self->finish();
+    });
+  }
+
+  // --- Peer: thread-safe, each posts to this connection's strand.
+  void send_control(Frame frame) override {
+    post([frame = std::move(frame)](SyncConnection& self) {
+      self.enqueued(self.queue_.push_control(frame));
+    });
+  }
+  void send_delta(Frame frame) override {
+    post([frame = std::move(frame)](SyncConnection& self) {
+      self.enqueued(self.queue_.push_delta(frame));
+    });
+  }
+  void send_presence(const std::string& user_id, Frame frame) override {
+    post([user_id, frame = std::move(frame)](SyncConnection& self) {
+      self.enqueued(self.queue_.push_presence(user_id, frame));
+    });
+  }
+  void close(sync::ProtocolError reason) override {
+    post([reason](SyncConnection& self) { self.close_after_queue(close_code_for(reason)); });
+  }
+
+ private:
+  template <class Action>
+  void post(Action action) {
+    asio::post(ws_.get_executor(), [self = shared_from_this(),
+                                    action = std::move(action)]() mutable { action(*self); });
+  }
+
+  asio::awaitable<void> run(HttpRequest request) {
+    const ServerConfig& config = context_.config;
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    // A ping goes out after half of it without traffic; nothing for all of
+    // it closes the connection (config.hpp: ping_interval + ping_timeout).
+    timeouts.idle_timeout = config.ping_interval + config.ping_timeout;
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(config.max_frame_bytes);
+    ws_.binary(true);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set("Server", "trellisd"); }));
+
+    boost::system::error_code error;
+    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return;
+
+    sync::ServerSession session(config.max_frame_bytes);
+    beast::flat_buffer buffer;
+    for (;;) {
+      buffer.clear();
+      co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, error));
+      if (error == websocket::error::message_too_big) {
+        refuse(sync::ProtocolError::message_too_large, "a frame is limited to " +
+                                                           std::to_string(config.max_frame_bytes) +
+                                                           " bytes (--max-frame-bytes)");
+        co_return;
+      }
+      if (error) co_return;  // closed, reset or timed out: nothing to answer
+      context_.metrics.bytes_in.fetch_add(buffer.size(), std::memory_order_relaxed);
+      if (!ws_.got_binary()) {
+        refuse(sync::ProtocolError::malformed_message,
+               "the sync protocol uses binary frames; this was a text frame");
+        co_return;
+      }
+      const auto* data = static_cast<const std::uint8_t*>(buffer.data().data());
+      crdt::Bytes frame(data, data + buffer.size());
+      if (workspace_) {
+        const bool open = co_await run_on(
+            workspace_->strand(), [workspace = workspace_, id = id_, frame = std::move(frame)] {
+              return workspace->on_frame(id, frame);
+            });
+        if (!open) co_return;
+        continue;
+      }
+      sync::ServerOutput out = session.on_frame(frame, nullptr);
+      if (!out.hello) {
+        for (crdt::Bytes& reply : out.to_peer)
+          send_control(make_frame(std::move(reply)));
+        if (out.close) {
+          context_.metrics.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+          close(out.error.value_or(sync::ProtocolError::unexpected_message));
+          co_return;
+        }
+        continue;
+      }
+      if (!is_valid_workspace_id(out.hello->workspace_id)) {
+        refuse(sync::ProtocolError::workspace_unavailable,
+               "a workspace id is 1 to 128 characters of A-Z, a-z, 0-9, '_' and '-'", &session);
+        co_return;
+      }
+      AcquireResult acquired =
+          co_await acquire_workspace(context_.registry, out.hello->workspace_id);
+      if (!acquired.workspace) {
+        refuse(acquired.error == AcquireError::storage_failed
+                   ? sync::ProtocolError::workspace_unavailable
+                   : sync::ProtocolError::server_busy,
+               acquired.message, &session);
+        co_return;
+      }
+      workspace_ = std::move(acquired.workspace);
+      sync::UserIdentity user = new_user(out.hello->client_name);
+      log_event(LogLevel::debug, "sync_hello",
+                {{"workspace", workspace_->id()}, {"user", user.id}});
+      co_await run_on(workspace_->strand(),
+                      [workspace = workspace_, id = id_, self = shared_from_this(),
+                       session = std::move(session), user = std::move(user)]() mutable {
+                        workspace->join(id, self, std::move(session), std::move(user));
+                        return true;
+                      });
+    }
+  }
+
+  // Answers with an `error` and closes. Before the hello is accepted the
+  // session itself is not in the workspace, so the frame is sent from here.
+  void refuse(sync::ProtocolError code, std::string message,
+              sync::ServerSession* session = nullptr) {
+    context_.metrics.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+    if (session) {
+      for (crdt::Bytes& frame : session->refuse(code, std::move(message)).to_peer)
+        queue_.push_control(make_frame(std::move(frame)));
+    } else {
+      queue_.push_control(
+          make_frame(sync::encode_message(sync::ErrorMessage{code, std::move(message), false})));
+    }
+    close_after_queue(close_code_for(code));
+  }
+
+  void enqueued(PushResult result) {
+    if (result == PushResult::merged) {
+      context_.metrics.slow_consumer_merges.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (result == PushResult::overflow) {
+      context_.metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
+      log_event(LogLevel::warn, "slow_consumer_closed",
+                {{"workspace", workspace_ ? workspace_->id() : std::string()},
+                 {"pending_bytes", std::to_string(queue_.pending_bytes())}});
+      queue_.clear();
+      queue_.push_control(make_frame(sync::encode_message(
+          sync::ErrorMessage{sync::ProtocolError::slow_consumer,
+                             "this connection fell too far behind; reconnect to resync", false})));
+      close_after_queue(close_code::slow_consumer);
+      return;
+    }
+    write_next();
+  }
+
+  void close_after_queue(std::uint16_t code) {
+    if (!close_code_) close_code_ = code;
+    write_next();
+  }
+
+  void write_next() {
+    if (writing_ || closing_) return;
+    if (Frame frame = queue_.pop()) {
+      writing_ = true;
+      ws_.async_write(
+          asio::buffer(*frame),
+          [self = shared_from_this(), frame](boost::system::error_code error, std::size_t bytes) {
+            self->writing_ = false;
+            if (error) return self->abort();
+            self->context_.metrics.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+            self->write_next();
+          });
+      return;
+    }
+    if (close_code_) start_close(*close_code_);
+  }
+
+  void start_close(std::uint16_t code) {
+    if (closing_) return;
+    closing_ = true;
+    close_timer_.expires_after(kCloseGrace);
+    close_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+      if (!error) self->abort();
+    });
+    ws_.async_close(websocket::close_reason(code),
+                    [self = shared_from_this()](boost::system::error_code) {
+                      self->close_timer_.cancel();
+                      self->abort();
+                    });
+  }
+
+  // Closes the socket at once (after the close handshake, or instead of it).
+  void abort() {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  // The reader is done: leave the workspace and let the writer finish.
+  void finish() {
+    if (workspace_) {
+      asio::post(workspace_->strand(),
+                 [workspace = workspace_, id = id_] { workspace->leave(id); });
+      context_.registry.release(workspace_);
+    }
+    context_.connections.remove(id_);
+    context_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    // A reader that stopped on an error or the peer's close: make sure the
+    // socket goes even if the queue still holds frames.
+    if (!close_code_) close_code_ = close_code::normal;
+    if (!writing_) write_next();
+  }
+
+  ServerContext& context_;
+  websocket::stream<beast::tcp_stream> ws_;
+  OutboundQueue queue_;
+  ConnectionId id_;
+  asio::steady_timer close_timer_;
+  std::shared_ptr<Workspace> workspace_;
+  std::optional<std::uint16_t> close_code_;
+  bool writing_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace
+
+void start_sync_connection(ServerContext& context, boost::beast::tcp_stream stream,
+                           HttpRequest request) {
+  std::make_shared<SyncConnection>(context, std::move(stream))->start(std::move(request));
+}
+
+}  // namespace trellis::server

@@ -1,0 +1,91 @@
+#pragma once
+// Workspace: one loaded workspace — the server's replica of its document,
+// its connections with their users and presence, and its writes to storage.
+// Everything here runs on the workspace's strand: callers post to strand()
+// (run_on.hpp); no lock is taken. Connections stay sync::ServerSession
+// state machines; the workspace carries out what they return: welcome and
+// acks to the connection, deltas fanned out to the others as one shared
+// frame, deltas appended to storage, an `ack` once storage made them
+// durable.
+//
+// Storage order is the store's FIFO: a delta is applied and appended in the
+// same strand step, and a snapshot is encoded on the strand after every
+// append whose delta it contains, so the store may replace all of the
+// workspace's stored deltas with it (storage/workspace_store.hpp).
+
+#include "trellis/net/asio.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "metrics.hpp"
+#include "peer.hpp"
+#include "storage/workspace_store.hpp"
+#include "trellis/sync/server_session.hpp"
+#include "trellis/sync/workspace_replica.hpp"
+
+namespace trellis::server {
+
+using ConnectionId = std::uint64_t;
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+struct WorkspaceSettings {
+  std::uint64_t snapshot_every = 1000;  // deltas appended between snapshots
+};
+
+class Workspace : public std::enable_shared_from_this<Workspace> {
+ public:
+  Workspace(std::string id, Strand strand, sync::WorkspaceReplica replica, WorkspaceStore& store,
+            Metrics& metrics, WorkspaceSettings settings);
+
+  const std::string& id() const { return id_; }
+  const Strand& strand() const { return strand_; }
+
+  // --- On the strand only.
+
+  // A connection whose hello the host accepted (`session` is awaiting
+  // accept): it gets `welcome`, then the presence of everyone already here,
+  // and the others learn that `user` joined.
+  void join(ConnectionId connection, std::shared_ptr<Peer> peer, sync::ServerSession session,
+            sync::UserIdentity user);
+  // A frame of an established connection. False once the session is closed:
+  // its connection stops reading.
+  bool on_frame(ConnectionId connection, std::span<const std::uint8_t> frame);
+  // The connection is gone: its user leaves everyone's presence at once.
+  void leave(ConnectionId connection);
+
+  std::size_t connection_count() const { return members_.size(); }
+  std::size_t pending_writes() const { return pending_writes_; }
+  const crdt::GraphDoc& doc() const { return replica_.doc(); }
+  // Writes a snapshot if anything was appended since the last one.
+  void snapshot_if_changed();
+
+ private:
+  struct Member {
+    std::shared_ptr<Peer> peer;
+    sync::ServerSession session;
+    crdt::Json presence;  // the user's latest own presence state (null before any)
+  };
+
+  void carry_out(ConnectionId connection, Member& member, sync::ServerOutput out);
+  void persist(ConnectionId connection, sync::DurableWrite write, bool new_events);
+  void on_durable(ConnectionId connection, const crdt::CausalContext& covers,
+                  const std::optional<crdt::Error>& error);
+  void fan_out_delta(ConnectionId from, const Frame& frame);
+  void fan_out_presence(ConnectionId from, const std::string& user_id, const Frame& frame);
+  void write_snapshot();
+
+  std::string id_;
+  Strand strand_;
+  sync::WorkspaceReplica replica_;
+  WorkspaceStore& store_;
+  Metrics& metrics_;
+  WorkspaceSettings settings_;
+  std::map<ConnectionId, Member> members_;
+  std::size_t pending_writes_ = 0;
+  std::uint64_t appended_since_snapshot_ = 0;
+};
+
+}  // namespace trellis::server

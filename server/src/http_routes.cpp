@@ -69,7 +69,8 @@ asio::awaitable<HttpResponse> post_workspace(ServerContext& context, const HttpR
   // id is never handed out twice.
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::string id = new_workspace_id();
-    auto created = co_await create_workspace(context.store, id);
+    auto creating = create_workspace(context.store, id);
+    auto created = co_await std::move(creating);
     if (!created) {
       co_return error_response(request, http::status::service_unavailable,
                                "storage failed: " + created.error().message);

@@ -4,9 +4,9 @@
 
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <thread>
 
 #include "http_session.hpp"
@@ -68,6 +68,7 @@ Server::~Server() {
 }
 
 crdt::Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
+  set_log_level(config.log_level);
   auto state = std::make_unique<State>();
   state->config = config;
   Metrics& metrics = state->metrics;

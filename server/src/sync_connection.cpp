@@ -80,17 +80,17 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   // --- Peer: thread-safe, each posts to this connection's strand.
   void send_control(Frame frame) override {
     post([frame = std::move(frame)](SyncConnection& self) {
-      self.enqueued(self.queue_.push_control(frame));
+      if (self.accepting()) self.enqueued(self.queue_.push_control(frame));
     });
   }
   void send_delta(Frame frame) override {
     post([frame = std::move(frame)](SyncConnection& self) {
-      self.enqueued(self.queue_.push_delta(frame));
+      if (self.accepting()) self.enqueued(self.queue_.push_delta(frame));
     });
   }
   void send_presence(const std::string& user_id, Frame frame) override {
     post([user_id, frame = std::move(frame)](SyncConnection& self) {
-      self.enqueued(self.queue_.push_presence(user_id, frame));
+      if (self.accepting()) self.enqueued(self.queue_.push_presence(user_id, frame));
     });
   }
   void close(sync::ProtocolError reason) override {
@@ -142,23 +142,29 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
       }
       const auto* data = static_cast<const std::uint8_t*>(buffer.data().data());
       crdt::Bytes frame(data, data + buffer.size());
+      // What is handed to co_await is a named local: g++ 12 mis-copies
+      // temporaries with non-trivial members inside a co_await expression.
       if (workspace_) {
-        const bool open = co_await run_on(
-            workspace_->strand(), [workspace = workspace_, id = id_, frame = std::move(frame)] {
-              return workspace->on_frame(id, frame);
-            });
+        auto apply = [workspace = workspace_, id = id_, frame = std::move(frame)] {
+          return workspace->on_frame(id, frame);
+        };
+        const bool open = co_await run_on(workspace_->strand(), std::move(apply));
         if (!open) co_return;
         continue;
       }
       sync::ServerOutput out = session.on_frame(frame, nullptr);
       if (!out.hello) {
+        // On this strand already: queue directly, so the error goes out
+        // before the close that finish() would otherwise start first.
         for (crdt::Bytes& reply : out.to_peer)
-          send_control(make_frame(std::move(reply)));
+          queue_.push_control(make_frame(std::move(reply)));
         if (out.close) {
           context_.metrics.frames_rejected.fetch_add(1, std::memory_order_relaxed);
-          close(out.error.value_or(sync::ProtocolError::unexpected_message));
+          close_after_queue(
+              close_code_for(out.error.value_or(sync::ProtocolError::unexpected_message)));
           co_return;
         }
+        write_next();
         continue;
       }
       if (!is_valid_workspace_id(out.hello->workspace_id)) {
@@ -166,8 +172,8 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
                "a workspace id is 1 to 128 characters of A-Z, a-z, 0-9, '_' and '-'", &session);
         co_return;
       }
-      AcquireResult acquired =
-          co_await acquire_workspace(context_.registry, out.hello->workspace_id);
+      auto acquire = acquire_workspace(context_.registry, out.hello->workspace_id);
+      AcquireResult acquired = co_await std::move(acquire);
       if (!acquired.workspace) {
         refuse(acquired.error == AcquireError::storage_failed
                    ? sync::ProtocolError::workspace_unavailable
@@ -179,12 +185,12 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
       sync::UserIdentity user = new_user(out.hello->client_name);
       log_event(LogLevel::debug, "sync_hello",
                 {{"workspace", workspace_->id()}, {"user", user.id}});
-      co_await run_on(workspace_->strand(),
-                      [workspace = workspace_, id = id_, self = shared_from_this(),
-                       session = std::move(session), user = std::move(user)]() mutable {
-                        workspace->join(id, self, std::move(session), std::move(user));
-                        return true;
-                      });
+      auto join = [workspace = workspace_, id = id_, self = shared_from_this(),
+                   session = std::move(session), user = std::move(user)]() mutable {
+        workspace->join(id, self, std::move(session), std::move(user));
+        return true;
+      };
+      co_await run_on(workspace_->strand(), std::move(join));
     }
   }
 
@@ -203,6 +209,10 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
     close_after_queue(close_code_for(code));
   }
 
+  // Closed as a slow consumer, or closing: what the workspace still sends
+  // is for a connection that will resync anyway.
+  bool accepting() const { return !dropped_ && !closing_; }
+
   void enqueued(PushResult result) {
     if (result == PushResult::merged) {
       context_.metrics.slow_consumer_merges.fetch_add(1, std::memory_order_relaxed);
@@ -213,6 +223,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
                 {{"workspace", workspace_ ? workspace_->id() : std::string()},
                  {"pending_bytes", std::to_string(queue_.pending_bytes())}});
       queue_.clear();
+      dropped_ = true;
       queue_.push_control(make_frame(sync::encode_message(
           sync::ErrorMessage{sync::ProtocolError::slow_consumer,
                              "this connection fell too far behind; reconnect to resync", false})));
@@ -289,6 +300,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   std::optional<std::uint16_t> close_code_;
   bool writing_ = false;
   bool closing_ = false;
+  bool dropped_ = false;  // closed as a slow consumer
 };
 
 }  // namespace

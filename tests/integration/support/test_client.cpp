@@ -169,8 +169,11 @@ void TestClient::send_presence(const crdt::Json& state) {
   if (auto frame = session_.presence(state)) send_raw(std::move(*frame));
 }
 
-void TestClient::stop_reading() {
-  reading_ = false;
+void TestClient::stop_reading() { reading_ = false; }
+
+void TestClient::resume_reading() {
+  reading_ = true;
+  start_read();
 }
 
 void TestClient::disconnect() {

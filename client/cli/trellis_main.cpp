@@ -73,12 +73,15 @@ Reads one operation per line on stdin, as a JSON object:
   {"op":"add_edge","edge":{"id":"e1","source":"n1","target":"n2"}}
   {"op":"update_edge","id":"e1","fields":{"label":"feeds"}}
   {"op":"remove_edge","id":"e1"}
-Blank lines are skipped. Each line is applied to the local replica and made
-durable in DIR at once; a bad line is reported on stderr with its line
+Blank lines are skipped. The command first waits up to --sync-timeout
+seconds (default 10) to catch up with the server, so that the lines apply
+to its latest state. Each line is then applied to the local replica and
+made durable in DIR at once; a bad line is reported on stderr with its line
 number, changes nothing, and the rest go on. After the end of input the
-command waits up to --sync-timeout seconds (default 10) for the server to
-acknowledge every edit; edits it could not deliver stay in DIR for the next
-run (exit status 0). --name is the name other users see (default "trellis").
+command waits up to --sync-timeout again for the server to acknowledge
+every edit (not when the server could not be reached before); edits it
+could not deliver stay in DIR for the next run (exit status 0). --name is
+the name other users see (default "trellis").
 
 The server URL is ws://HOST:PORT or ws://HOST:PORT/v1/sync (wss:// is not
 supported yet). Exit codes: see `trellis --help`.
@@ -231,8 +234,8 @@ std::unique_ptr<NativeClient> open_client(ClientSetup& setup, ErrorLog& log, int
 // Waits for the server to have everything; explains on stderr what it does
 // not have. Returns the exit code it calls for.
 int sync_and_report(NativeClient& client, const ClientSetup& setup, const ErrorLog& log,
-                    std::string_view command) {
-  const bool synced = client.wait_until_synced(setup.sync_timeout);
+                    std::string_view command, std::chrono::milliseconds wait) {
+  const bool synced = client.wait_until_synced(wait);
   const ClientStatus status = client.status();
   if (status.halted) {
     std::cerr << "trellis: " << to_string(*status.halted) << "\n";
@@ -292,6 +295,12 @@ int run_edit(const std::vector<std::string_view>& args) {
   auto client = open_client(*setup, log, exit_code);
   if (!client) return exit_code;
   client->connect();
+  // Catch up first, so that the lines apply to the server's latest state.
+  const bool reached = client->wait_until(
+      [](const ClientStatus& status) {
+        return status.state == ConnectionState::online || status.halted.has_value();
+      },
+      setup->sync_timeout);
 
   std::string line;
   std::size_t line_number = 0;
@@ -319,7 +328,11 @@ int run_edit(const std::vector<std::string_view>& args) {
     }
     ++applied;
   }
-  exit_code = sync_and_report(*client, *setup, log, "edit");
+  // A server that could not be reached before the input was read is not
+  // waited for a second time.
+  const bool wait_again = reached || client->status().state == ConnectionState::online;
+  exit_code = sync_and_report(*client, *setup, log, "edit",
+                              wait_again ? setup->sync_timeout : std::chrono::milliseconds(0));
   client->stop();
   if (refused > 0) {
     std::cerr << "trellis: " << refused << " of " << (applied + refused)
@@ -348,7 +361,7 @@ int run_show(const std::vector<std::string_view>& args) {
   if (!client) return exit_code;
   if (!setup->options.server_url.empty()) {
     client->connect();
-    exit_code = sync_and_report(*client, *setup, log, "show");
+    exit_code = sync_and_report(*client, *setup, log, "show", setup->sync_timeout);
   }
   client->stop();
   std::cout << client->view().dump(2) << "\n";

@@ -169,7 +169,9 @@ void TestClient::send_presence(const crdt::Json& state) {
   if (auto frame = session_.presence(state)) send_raw(std::move(*frame));
 }
 
-void TestClient::stop_reading() { reading_ = false; }
+void TestClient::stop_reading() {
+  reading_ = false;
+}
 
 void TestClient::resume_reading() {
   reading_ = true;

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds the release preset, and runs Trellis.
-# Until the server (trellisd) lands, "running Trellis" is the CRDT library's
-# demo: two replicas edit one canvas offline, exchange encoded deltas, and
-# converge.
+# Installs what is missing, builds the release preset, and starts trellisd on
+# its embedded defaults: http://127.0.0.1:8080, SQLite storage in ./data.
+# Extra arguments go to trellisd (see `trellisd --help`), e.g.
+#   ./scripts/run.sh --port 9000 --storage memory
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target trellis-crdt-demo
-exec build/release/crdt/trellis-crdt-demo
+cmake --build --preset release --target trellisd trellis
+exec build/release/server/trellisd "$@"

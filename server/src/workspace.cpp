@@ -8,13 +8,15 @@
 namespace trellis::server {
 
 Workspace::Workspace(std::string id, Strand strand, sync::WorkspaceReplica replica,
-                     WorkspaceStore& store, Metrics& metrics, WorkspaceSettings settings)
+                     WorkspaceStore& store, Metrics& metrics, WorkspaceSettings settings,
+                     std::uint64_t stored_deltas)
     : id_(std::move(id)),
       strand_(std::move(strand)),
       replica_(std::move(replica)),
       store_(store),
       metrics_(metrics),
-      settings_(settings) {}
+      settings_(settings),
+      appended_since_snapshot_(stored_deltas) {}
 
 void Workspace::join(ConnectionId connection, std::shared_ptr<Peer> peer,
                      sync::ServerSession session, sync::UserIdentity user) {

@@ -37,8 +37,10 @@ struct WorkspaceSettings {
 
 class Workspace : public std::enable_shared_from_this<Workspace> {
  public:
+  // `stored_deltas`: deltas storage holds beyond its snapshot (they count
+  // toward the next snapshot, so a reload does not replay them forever).
   Workspace(std::string id, Strand strand, sync::WorkspaceReplica replica, WorkspaceStore& store,
-            Metrics& metrics, WorkspaceSettings settings);
+            Metrics& metrics, WorkspaceSettings settings, std::uint64_t stored_deltas = 0);
 
   const std::string& id() const { return id_; }
   const Strand& strand() const { return strand_; }

@@ -80,10 +80,14 @@ void WorkspaceRegistry::on_loaded(const std::string& id,
   // A fresh server replica id per load: the server originates no events of
   // its own in the native protocol, and a new id can never reuse a dot.
   crdt::GraphDoc doc(new_server_replica());
-  if (*loaded) doc.join(std::move((*loaded)->doc));
+  std::uint64_t stored_deltas = 0;
+  if (*loaded) {
+    stored_deltas = (*loaded)->delta_count;
+    doc.join(std::move((*loaded)->doc));
+  }
   auto workspace = std::make_shared<Workspace>(
       id, boost::asio::make_strand(io_), sync::WorkspaceReplica(doc.replica(), std::move(doc)),
-      store_, metrics_, settings_.workspace);
+      store_, metrics_, settings_.workspace, stored_deltas);
   it->second.workspace = workspace;
   it->second.connections += waiting.size();
   lock.unlock();

@@ -127,12 +127,8 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
     for (;;) {
       buffer.clear();
       co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, error));
-      if (error == websocket::error::message_too_big) {
-        refuse(sync::ProtocolError::message_too_large, "a frame is limited to " +
-                                                           std::to_string(config.max_frame_bytes) +
-                                                           " bytes (--max-frame-bytes)");
-        co_return;
-      }
+      // A frame past read_message_max: Beast has already closed the
+      // connection with 1009 (message too big); nothing can follow the close.
       if (error) co_return;  // closed, reset or timed out: nothing to answer
       context_.metrics.bytes_in.fetch_add(buffer.size(), std::memory_order_relaxed);
       if (!ws_.got_binary()) {

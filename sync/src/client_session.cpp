@@ -5,22 +5,9 @@
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/sync/delta_log.hpp"
 #include "trellis/sync/message_codec.hpp"
+#include "trellis/sync/transaction.hpp"
 
 namespace trellis::sync {
-
-namespace {
-
-// The dot of the transaction that made `delta`: the newest dot of `self` in
-// its context (the others are removed dots, already known).
-std::optional<crdt::Dot> transaction_dot(const crdt::GraphDoc& delta, ReplicaId self) {
-  std::optional<crdt::Dot> newest;
-  delta.context().for_each_dot([&](crdt::Dot dot) {
-    if (dot.replica == self && (!newest || newest->seq < dot.seq)) newest = dot;
-  });
-  return newest;
-}
-
-}  // namespace
 
 ClientSession::ClientSession(ClientConfig config, crdt::GraphDoc replica, CausalContext received,
                              std::vector<OutboxEntry> outbox)

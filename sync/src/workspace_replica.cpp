@@ -1,6 +1,7 @@
 #include "trellis/sync/workspace_replica.hpp"
 
 #include "trellis/crdt/graph_codec.hpp"
+#include "trellis/sync/transaction.hpp"
 
 namespace trellis::sync {
 
@@ -79,6 +80,18 @@ crdt::Result<bool> WorkspaceReplica::apply(const DeltaMessage& message, ReplicaI
   doc_.join(*delta);
   log_.append(message.covers, message.delta);
   return true;
+}
+
+crdt::Result<std::optional<DeltaMessage>> WorkspaceReplica::edit(
+    const std::function<crdt::Result<crdt::GraphDoc>(crdt::GraphDoc&)>& edit) {
+  auto delta = edit(doc_);
+  if (!delta) return delta.error();
+  auto dot = transaction_dot(*delta, doc_.replica());
+  if (!dot) return std::optional<DeltaMessage>();
+  DeltaMessage message{crdt::encode(*delta), {}};
+  message.covers.insert(*dot);
+  log_.append(message.covers, message.delta);
+  return std::optional<DeltaMessage>(std::move(message));
 }
 
 }  // namespace trellis::sync

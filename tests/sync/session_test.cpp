@@ -662,3 +662,38 @@ TEST(SyncRecovery, OutboxEntryWhoseAckWasLostLeavesTheOutboxAfterReconnecting) {
 
 }  // namespace
 }  // namespace trellis::sync
+
+// ------------------------------------------------------------ WorkspaceReplica: server edits
+
+namespace trellis::sync {
+namespace {
+
+TEST(WorkspaceReplica, AServerEditCoversItsOwnDotAndReachesLateClientsThroughTheLog) {
+  WorkspaceReplica workspace(kServer);
+  auto message = workspace.edit([](GraphDoc& doc) {
+    return doc.add_node(Json{{"id", "n1"}, {"type", "box"}, {"position", {{"x", 0}, {"y", 0}}}});
+  });
+  ASSERT_TRUE(message);
+  ASSERT_TRUE(message->has_value());
+  EXPECT_TRUE((*message)->covers.contains(crdt::Dot{kServer, 1}));
+  EXPECT_TRUE(workspace.doc().nodes().count("n1"));
+  ASSERT_TRUE(workspace.log().missing_for(CausalContext{}).has_value())
+      << "the edit is in the log, so a catch-up is a few bytes";
+  GraphDoc late(kAlice);
+  late.join(crdt::decode(workspace.catch_up_for(CausalContext{})).value());
+  EXPECT_EQ(crdt::graph_view(late), crdt::graph_view(workspace.doc()));
+}
+
+TEST(WorkspaceReplica, AServerEditThatChangesNothingIsNoMessageAndABadOneIsAnError) {
+  WorkspaceReplica workspace(kServer);
+  auto nothing =
+      workspace.edit([](GraphDoc& doc) { return crdt::Result<GraphDoc>(GraphDoc(doc.replica())); });
+  ASSERT_TRUE(nothing);
+  EXPECT_FALSE(nothing->has_value());
+  auto bad = workspace.edit([](GraphDoc& doc) { return doc.remove_node("missing"); });
+  EXPECT_FALSE(bad);
+  EXPECT_TRUE(workspace.doc().empty());
+}
+
+}  // namespace
+}  // namespace trellis::sync

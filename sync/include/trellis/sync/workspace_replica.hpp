@@ -4,6 +4,7 @@
 // reconnecting client lacks. Pure: the host (trellisd, or a simulated
 // network in tests) owns threading, storage and sockets.
 
+#include <functional>
 #include <optional>
 
 #include "trellis/crdt/graph_doc.hpp"
@@ -33,6 +34,16 @@ class WorkspaceReplica {
   // context. Returns whether it brought events this replica had not seen
   // (a duplicate brings none and need not be stored or forwarded).
   crdt::Result<bool> apply(const DeltaMessage& message, ReplicaId origin);
+
+  // An edit the server makes itself, on behalf of a client that does not
+  // speak this protocol (the Socket.IO adapter): `edit` runs one mutator on
+  // the server's replica. Returns the delta message to forward and store
+  // (covers = the server's transaction dot), or nullopt when the edit
+  // changed nothing. The server's replica id must never be reused after a
+  // crash (trellisd picks a random one per load), or a dot could name two
+  // different edits.
+  crdt::Result<std::optional<DeltaMessage>> edit(
+      const std::function<crdt::Result<crdt::GraphDoc>(crdt::GraphDoc&)>& edit);
 
  private:
   crdt::GraphDoc doc_;

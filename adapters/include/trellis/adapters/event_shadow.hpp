@@ -1,0 +1,213 @@
+#pragma once
+// ClientShadow: what the server knows of one Socket.IO client's store, so
+// that seed frontends — which apply their own changes at once, apply every
+// received event in arrival order and never reconcile — end with exactly the
+// server's view, and hear as little of their own edits as possible.
+//
+// The store, as the server models it (the "simple store rules"):
+//   node_change add       insert the node
+//   node_change update    replace the node of that id (nothing if absent)
+//   node_change delete    remove the node and every edge attached to it
+//   node_data_update      merge the keys into that node's `data`
+//   edge_change ...       the same for edges (delete removes the edge only)
+//   workspace_sync        replace every node and edge
+// and the client's own changes act on it the same way. Whether `add`
+// replaces an existing node or appends a second copy does not matter: the
+// server sends `add` only when the store cannot hold the id (else it sends
+// `delete` first).
+//
+// What the server cannot see is how the events it sent interleave, at the
+// client, with the client's own changes. Events are numbered in sending
+// order; the client's *frontier* is how many it has applied. Both directions
+// are FIFO, so a change the server receives was made at a frontier between
+// the frontier of the client's previous change and the number of events sent
+// so far. For each node and edge the shadow keeps, for every frontier the
+// client's next change could be made at, the set of states its store may
+// hold there (usually one state, the same at every frontier). Receiving a
+// change, it keeps the frontiers where the change was possible — the seed UI
+// updates, edits and deletes only what its store holds, adds fresh ids, and
+// connects nodes it holds — applies the change there, and replays the later
+// events on the result (including node deletes, which drop attached edges the
+// server has not heard of yet, and workspace_syncs). After every step, for
+// every entity the step touched, it compares the states the store ends with
+// once it has applied everything sent (the *finals*) with the view, and
+// sends what makes every final equal the view: nothing when they agree (a
+// client's own drag is never echoed while nothing else touched the node),
+// node_data_update for data keys, update, add, or delete then add. The
+// argument that this converges is in docs/socketio-mapping.md.
+//
+// Barriers (optional, for precision and memory): an Engine.IO pong answers a
+// ping and comes, on the same FIFO connection, after everything the client
+// did before it received the ping, so the client had applied every event
+// sent before the ping. Record events_sent() when the ping is queued behind
+// those events (not ahead of them) and call acknowledge(that count) when its
+// pong arrives: the shadow forgets the frontiers below. Pinging right after
+// a workspace_sync makes the shadow exact before the user's first edit.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "trellis/adapters/event_changes.hpp"
+#include "trellis/adapters/event_mapping.hpp"
+#include "trellis/crdt/graph_doc.hpp"
+
+namespace trellis::adapters {
+
+// One state of a node or edge in a client's store.
+struct ModelState {
+  enum class Kind : std::uint8_t { absent, present, unknown };
+  Kind kind = Kind::absent;
+  Json object;  // present: the object the store holds
+
+  static ModelState absent() { return {}; }
+  static ModelState present(Json object) { return {Kind::present, std::move(object)}; }
+  static ModelState unknown() { return {Kind::unknown, nullptr}; }
+  friend bool operator==(const ModelState&, const ModelState&) = default;
+};
+
+// What one event or change does to one entity of a store.
+struct StoreEffect {
+  enum class Op : std::uint8_t {
+    insert,              // add: the object
+    remove,              // delete
+    replace,             // update: the object, if present
+    merge_data,          // node_data_update: the keys, if present
+    remove_if_attached,  // a node delete seen from an edge: `value` is the node id
+    forget,              // a change the server could not read: any state
+  };
+  Op op = Op::remove;
+  Json value;
+};
+
+// The result of a change event from the client a shadow belongs to.
+struct ChangeOutcome {
+  // One delta per CRDT transaction, in order, for native peers and storage
+  // (none when nothing changed).
+  std::vector<crdt::GraphDoc> deltas;
+  // For ClientShadow::events_for on every other client's shadow.
+  Touched touched;
+  // Corrections for the sender itself, in order (usually none).
+  std::vector<OutgoingEvent> to_sender;
+  // Set when the change was refused: answer `error {message}` to the sender.
+  // The sender's store applied it anyway, so to_sender corrects it.
+  std::optional<EventError> error;
+};
+
+// Runs one transaction on the server's document (directly, or through
+// WorkspaceReplica::edit) and returns its delta.
+using TransactionRunner = std::function<crdt::Result<crdt::GraphDoc>(const Mutation&)>;
+
+class ClientShadow {
+ public:
+  // Bounds on what one entity's record may hold; past them the oldest
+  // frontiers are folded into "unknown state", which stays correct and
+  // costs a correction if the client edits from there.
+  static constexpr std::size_t kMaxSegments = 32;
+  static constexpr std::size_t kMaxStatesPerSegment = 8;
+  static constexpr std::size_t kMaxRemovalLog = 1024;
+
+  explicit ClientShadow(std::string user_id) : user_id_(std::move(user_id)) {}
+
+  const std::string& user_id() const { return user_id_; }
+  // Model events (node_change, edge_change, node_data_update,
+  // workspace_sync) sent to this client so far.
+  std::uint64_t events_sent() const { return sent_; }
+  // The client has applied at least `events_applied` events (a pong).
+  void acknowledge(std::uint64_t events_applied);
+
+  // The workspace_sync for this client (on join and sync_request): the
+  // store becomes the view.
+  OutgoingEvent sync(const crdt::GraphDoc& doc, Json users, Json current_user,
+                     std::string_view workspace_id);
+
+  // A change event from this client, applied to the server's document
+  // through `run`; `doc` is that document (read before and after `run`).
+  ChangeOutcome receive_change(const crdt::GraphDoc& doc, const ClientEvent& change,
+                               const TransactionRunner& run);
+  // The same, applying the transactions to `doc` directly.
+  ChangeOutcome receive_change(crdt::GraphDoc& doc, const ClientEvent& change);
+  // A change event parse_client_event refused: the client's store applied
+  // something the server cannot model, so the entity it named (if any) is
+  // corrected to the view.
+  std::vector<OutgoingEvent> receive_refused(const crdt::GraphDoc& doc, const EventError& error);
+
+  // The server's view changed at `touched` (a change from another client, or
+  // a delta from anywhere else, already joined into `doc`): the events that
+  // bring this client to the view, in order. `author` is the userId they
+  // carry.
+  std::vector<OutgoingEvent> events_for(const crdt::GraphDoc& doc, const Touched& touched,
+                                        std::string_view author);
+
+  // Entities whose record holds more than one possible state (for tests and
+  // metrics); 0 when the server knows the client's store exactly.
+  std::size_t uncertain_entities() const;
+
+ private:
+  struct Segment {
+    std::uint64_t from = 0;            // first frontier of the segment
+    std::optional<StoreEffect> event;  // the event numbered `from`, if one starts it
+    std::vector<ModelState> states;    // possible states at these frontiers
+    bool lossy = false;                // events inside were forgotten (kMaxSegments)
+  };
+  struct Record {
+    std::vector<Segment> segments;  // by `from`; never empty
+    std::vector<std::string> indexed_endpoints;
+  };
+  using Records = std::unordered_map<std::string, Record>;
+  struct Involved;
+
+  Records& records(crdt::EntityKind kind) {
+    return kind == crdt::EntityKind::node ? nodes_ : edges_;
+  }
+  Record& record(crdt::EntityKind kind, const std::string& id);
+  const std::vector<ModelState>& finals(crdt::EntityKind kind, const std::string& id) const;
+  // True when the store cannot hold the entity at any frontier the client
+  // may still be editing from, since the latest delete of it (so an `add`
+  // cannot duplicate it, even after changes the server has not received).
+  bool never_held(crdt::EntityKind kind, const std::string& id);
+  void clip(Record& record) const;
+  static void bound_segments(Record& record);
+  void raise_floor(std::uint64_t floor);
+  void append_event(crdt::EntityKind kind, const std::string& id, const StoreEffect& effect);
+  void send(crdt::EntityKind kind, const std::string& id, const StoreEffect& effect,
+            OutgoingEvent event, std::vector<OutgoingEvent>& out,
+            std::vector<std::string>& cascaded_edges);
+  void reconcile(const crdt::GraphDoc& doc, crdt::EntityKind kind, const std::string& id,
+                 std::string_view author, std::vector<OutgoingEvent>& out,
+                 std::vector<std::string>& cascaded_edges);
+  void reindex_edge(const std::string& id, Record& record);
+  void compact(crdt::EntityKind kind, const std::string& id);
+  // The frontiers a received change may have been made at, and what the
+  // client may have held there; then the change applied at those frontiers.
+  SenderBases locate(Involved& involved);
+  void apply_located(const Involved& involved);
+  void rebuild(Record& record, const Involved& involved, const StoreEffect& effect, bool filter,
+               bool is_edge) const;
+
+  std::string user_id_;
+  std::uint64_t sent_ = 0;
+  std::uint64_t floor_ = 0;          // the client's next change is made at a frontier >= floor_
+  std::deque<std::uint64_t> syncs_;  // numbers of the workspace_syncs sent after floor_
+  // Number of the first workspace_sync: before it, the store holds anything
+  // (a reconnecting client keeps its nodes and may edit them meanwhile).
+  std::uint64_t first_sync_ = 0;
+  Records nodes_;
+  Records edges_;
+  // Node id -> edges some possible state attaches to it (for delete cascades).
+  std::unordered_map<std::string, std::set<std::string>> edges_by_node_;
+  // Node deletes sent after floor_, by number: each drops, in the store, the
+  // edges attached to that node then, including edges the client made that
+  // the server has not received yet. Replayed on every edge change.
+  std::deque<std::pair<std::uint64_t, std::string>> node_removals_;
+  std::uint64_t removals_forgotten_until_ = 0;  // entries past kMaxRemovalLog
+};
+
+}  // namespace trellis::adapters

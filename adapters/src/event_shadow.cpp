@@ -1,0 +1,698 @@
+#include "trellis/adapters/event_shadow.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "trellis/crdt/graph_view.hpp"
+
+namespace trellis::adapters {
+
+namespace {
+
+using crdt::EntityKind;
+using crdt::GraphDoc;
+using States = std::vector<ModelState>;
+using Op = StoreEffect::Op;
+
+bool is_node(EntityKind kind) {
+  return kind == EntityKind::node;
+}
+
+void add_state(States& states, ModelState state) {
+  if (std::find(states.begin(), states.end(), state) == states.end()) {
+    states.push_back(std::move(state));
+  }
+}
+
+bool attaches(const Json& edge, const Json& node_id) {
+  for (const char* end : {"source", "target"}) {
+    auto it = edge.find(end);
+    if (it != edge.end() && *it == node_id) return true;
+  }
+  return false;
+}
+
+// The simple store's rule for one event or change, on one possible state.
+States apply_effect(const StoreEffect& effect, const ModelState& state) {
+  using Kind = ModelState::Kind;
+  switch (effect.op) {
+    case Op::insert:
+      return {ModelState::present(effect.value)};
+    case Op::remove:
+      return {ModelState::absent()};
+    case Op::replace:
+      if (state.kind == Kind::present) return {ModelState::present(effect.value)};
+      if (state.kind == Kind::absent) return {state};
+      return {ModelState::absent(), ModelState::present(effect.value)};
+    case Op::merge_data: {
+      if (state.kind != Kind::present) return {state};
+      Json merged = state.object;
+      Json& data = merged["data"];
+      if (!data.is_object()) data = Json::object();  // a spread of no object adds nothing
+      for (const auto& [key, value] : effect.value.items())
+        data[key] = value;
+      return {ModelState::present(std::move(merged))};
+    }
+    case Op::remove_if_attached:
+      if (state.kind == Kind::present && attaches(state.object, effect.value)) {
+        return {ModelState::absent()};
+      }
+      return {state};
+    case Op::forget:
+      return {ModelState::unknown()};
+  }
+  return {ModelState::unknown()};
+}
+
+void apply_effect_into(const StoreEffect& effect, const ModelState& state, States& into) {
+  for (auto& result : apply_effect(effect, state))
+    add_state(into, std::move(result));
+}
+
+States apply_effect(const StoreEffect& effect, const States& states) {
+  States result;
+  for (const auto& state : states)
+    apply_effect_into(effect, state, result);
+  return result;
+}
+
+void bound_states(States& states) {
+  if (states.size() > ClientShadow::kMaxStatesPerSegment) states = {ModelState::unknown()};
+}
+
+// What a change requires of the state it was made on: the seed UI updates,
+// edits and deletes only what it shows, and adds fresh ids.
+enum class Needs : std::uint8_t { anything, absent, present };
+
+bool satisfies(const ModelState& state, Needs needs) {
+  switch (state.kind) {
+    case ModelState::Kind::unknown:
+      return true;
+    case ModelState::Kind::absent:
+      return needs != Needs::present;
+    case ModelState::Kind::present:
+      return needs != Needs::absent;
+  }
+  return true;
+}
+
+ModelState view_state(const GraphDoc& doc, EntityKind kind, const std::string& id) {
+  Json view = is_node(kind) ? node_view(doc, id) : edge_view(doc, id);
+  if (view.is_null()) return ModelState::absent();
+  return ModelState::present(std::move(view));
+}
+
+// Keys of `data` that, merged into every present state, give `target`:
+// nullopt when a merge cannot (another field differs, or a state has a key
+// the target lacks).
+std::optional<Json> data_patch_to(const States& states, const Json& target) {
+  const Json& target_data = target["data"];
+  Json patch = Json::object();
+  for (const ModelState& state : states) {
+    const Json& object = state.object;
+    if (object.size() != target.size()) return std::nullopt;
+    for (const auto& [name, value] : object.items()) {
+      auto it = target.find(name);
+      if (it == target.end()) return std::nullopt;
+      if (name != "data" && *it != value) return std::nullopt;
+    }
+    auto data = object.find("data");
+    if (data == object.end() || !data->is_object()) return std::nullopt;
+    for (const auto& [key, value] : data->items()) {
+      if (!target_data.contains(key)) return std::nullopt;
+    }
+    for (const auto& [key, value] : target_data.items()) {
+      auto held = data->find(key);
+      if (held == data->end() || *held != value) patch[key] = value;
+    }
+  }
+  return patch;
+}
+
+// Touched node ids, each after the touched node its view names as parent
+// (React Flow wants a parent before its children).
+std::vector<std::string> parents_first(const GraphDoc& doc, const std::vector<std::string>& ids) {
+  std::unordered_map<std::string, std::string> parent_of;
+  std::unordered_set<std::string> in_set(ids.begin(), ids.end());
+  for (const auto& id : ids) {
+    const Json view = node_view(doc, id);
+    if (view.is_null()) continue;
+    auto parent = view.find("parentId");
+    if (parent != view.end() && parent->is_string() &&
+        in_set.count(parent->get_ref<const std::string&>())) {
+      parent_of[id] = parent->get<std::string>();
+    }
+  }
+  std::vector<std::string> ordered;
+  std::unordered_set<std::string> placed;
+  for (const auto& start : ids) {
+    std::vector<std::string> chain;
+    std::unordered_set<std::string> on_chain;
+    for (std::string id = start; !placed.count(id) && on_chain.insert(id).second;) {
+      chain.push_back(id);
+      auto parent = parent_of.find(id);
+      if (parent == parent_of.end()) break;
+      id = parent->second;
+    }
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      if (placed.insert(*it).second) ordered.push_back(*it);
+    }
+  }
+  return ordered;
+}
+
+void sort_unique(std::vector<std::string>& ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
+}  // namespace
+
+// The records a change involves: the entity it names, the nodes an edge it
+// adds or updates must join, and (a node delete) the edges the client's
+// store drops with the node.
+struct ClientShadow::Involved {
+  EntityKind kind = EntityKind::node;
+  std::string id;
+  StoreEffect effect;
+  Needs needs = Needs::anything;
+  std::vector<std::string> endpoints;
+  std::vector<std::string> cascaded;
+  // Filled by locate: the frontiers where some record changes (from floor_),
+  // which of them the change fits, and whether any did (else all are kept).
+  std::vector<std::uint64_t> starts;
+  std::vector<bool> feasible;
+  bool pruned = false;
+};
+
+namespace {
+
+std::optional<Needs> needs_of(ChangeType type) {
+  switch (type) {
+    case ChangeType::add:
+      return Needs::absent;
+    case ChangeType::update:
+    case ChangeType::remove:
+      return Needs::present;
+  }
+  return std::nullopt;
+}
+
+Op store_op_of(ChangeType type) {
+  switch (type) {
+    case ChangeType::add:
+      return Op::insert;
+    case ChangeType::update:
+      return Op::replace;
+    case ChangeType::remove:
+      return Op::remove;
+  }
+  return Op::remove;
+}
+
+}  // namespace
+
+void ClientShadow::raise_floor(std::uint64_t floor) {
+  floor_ = std::max(floor_, floor);
+  while (!node_removals_.empty() && node_removals_.front().first <= floor_)
+    node_removals_.pop_front();
+  while (!syncs_.empty() && syncs_.front() <= floor_)
+    syncs_.pop_front();
+}
+
+void ClientShadow::acknowledge(std::uint64_t events_applied) {
+  raise_floor(std::min(events_applied, sent_));
+  for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
+    std::vector<std::string> settled;
+    for (auto& [id, record] : records(kind)) {
+      clip(record);
+      if (record.segments.size() == 1 &&
+          record.segments[0].states == States{ModelState::absent()}) {
+        settled.push_back(id);
+      }
+    }
+    for (const auto& id : settled)
+      compact(kind, id);
+  }
+}
+
+ClientShadow::Record& ClientShadow::record(EntityKind kind, const std::string& id) {
+  Records& map = records(kind);
+  auto it = map.find(id);
+  if (it != map.end()) {
+    clip(it->second);
+    return it->second;
+  }
+  // No record: the store has not held it since frontier floor_ (or, before
+  // the first workspace_sync, held anything), and every workspace_sync since
+  // removed whatever a change of the client had put there before it.
+  Record fresh;
+  const bool before_first_sync = first_sync_ == 0 || floor_ < first_sync_;
+  fresh.segments.push_back(
+      Segment{floor_,
+              std::nullopt,
+              {before_first_sync ? ModelState::unknown() : ModelState::absent()},
+              false});
+  for (std::uint64_t sync : syncs_) {
+    fresh.segments.push_back(
+        Segment{sync, StoreEffect{Op::remove, nullptr}, {ModelState::absent()}, false});
+  }
+  bound_segments(fresh);
+  return map.emplace(id, std::move(fresh)).first->second;
+}
+
+void ClientShadow::bound_segments(Record& entry) {
+  auto& segments = entry.segments;
+  if (segments.size() <= kMaxSegments) return;
+  // Fold the oldest frontiers into one whose state is unknown; the events
+  // inside are forgotten, which `lossy` makes every replay respect.
+  const std::size_t fold = segments.size() - kMaxSegments + 1;
+  segments[0].states = {ModelState::unknown()};
+  segments[0].lossy = true;
+  segments.erase(segments.begin() + 1, segments.begin() + static_cast<long>(fold + 1));
+}
+
+bool ClientShadow::never_held(EntityKind kind, const std::string& id) {
+  Records& map = records(kind);
+  auto it = map.find(id);
+  if (it == map.end()) return true;
+  clip(it->second);
+  // A change the client made before the latest delete (or workspace_sync
+  // without it) is wiped by it; only the frontiers since then matter.
+  const auto& segments = it->second.segments;
+  auto since = std::find_if(segments.rbegin(), segments.rend(), [](const Segment& segment) {
+    return segment.event && segment.event->op == Op::remove;
+  });
+  auto first = since == segments.rend() ? segments.begin() : std::prev(since.base());
+  return std::all_of(first, segments.end(), [](const Segment& segment) {
+    return segment.states == States{ModelState::absent()};
+  });
+}
+
+const std::vector<ModelState>& ClientShadow::finals(EntityKind kind, const std::string& id) const {
+  static const States kAbsent{ModelState::absent()};
+  const Records& map = kind == EntityKind::node ? nodes_ : edges_;
+  auto it = map.find(id);
+  return it == map.end() ? kAbsent : it->second.segments.back().states;
+}
+
+void ClientShadow::clip(Record& record) const {
+  auto& segments = record.segments;
+  std::size_t first = 0;
+  while (first + 1 < segments.size() && segments[first + 1].from <= floor_)
+    ++first;
+  if (first > 0) segments.erase(segments.begin(), segments.begin() + static_cast<long>(first));
+  if (segments[0].from < floor_) {
+    segments[0].from = floor_;
+    segments[0].event.reset();
+  }
+}
+
+void ClientShadow::append_event(EntityKind kind, const std::string& id, const StoreEffect& effect) {
+  Record& entry = record(kind, id);
+  auto& segments = entry.segments;
+  States next = apply_effect(effect, segments.back().states);
+  bound_states(next);
+  segments.push_back(Segment{sent_, effect, std::move(next), false});
+  bound_segments(entry);
+  if (!is_node(kind)) reindex_edge(id, entry);
+}
+
+void ClientShadow::reindex_edge(const std::string& id, Record& entry) {
+  for (const auto& segment : entry.segments) {
+    for (const auto& state : segment.states) {
+      if (state.kind != ModelState::Kind::present) continue;
+      for (const char* end : {"source", "target"}) {
+        auto node = state.object.find(end);
+        if (node == state.object.end() || !node->is_string()) continue;
+        const auto& node_id = node->get_ref<const std::string&>();
+        if (std::find(entry.indexed_endpoints.begin(), entry.indexed_endpoints.end(), node_id) ==
+            entry.indexed_endpoints.end()) {
+          entry.indexed_endpoints.push_back(node_id);
+          edges_by_node_[node_id].insert(id);
+        }
+      }
+    }
+  }
+}
+
+void ClientShadow::compact(EntityKind kind, const std::string& id) {
+  Records& map = records(kind);
+  auto it = map.find(id);
+  if (it == map.end()) return;
+  const auto& segments = it->second.segments;
+  if (segments.size() != 1 || segments[0].states != States{ModelState::absent()}) return;
+  for (const auto& node_id : it->second.indexed_endpoints) {
+    auto entry = edges_by_node_.find(node_id);
+    if (entry == edges_by_node_.end()) continue;
+    entry->second.erase(id);
+    if (entry->second.empty()) edges_by_node_.erase(entry);
+  }
+  map.erase(it);
+}
+
+void ClientShadow::send(EntityKind kind, const std::string& id, const StoreEffect& effect,
+                        OutgoingEvent event, std::vector<OutgoingEvent>& out,
+                        std::vector<std::string>& cascaded_edges) {
+  ++sent_;
+  append_event(kind, id, effect);
+  if (is_node(kind) && effect.op == Op::remove) {
+    node_removals_.emplace_back(sent_, id);
+    if (node_removals_.size() > kMaxRemovalLog) {
+      removals_forgotten_until_ = node_removals_.front().first;
+      node_removals_.pop_front();
+    }
+    // The store drops the node's edges with it.
+    auto attached = edges_by_node_.find(id);
+    if (attached != edges_by_node_.end()) {
+      const std::vector<std::string> edges(attached->second.begin(), attached->second.end());
+      for (const auto& edge : edges) {
+        append_event(EntityKind::edge, edge, StoreEffect{Op::remove_if_attached, id});
+        cascaded_edges.push_back(edge);
+      }
+    }
+  }
+  out.push_back(std::move(event));
+}
+
+void ClientShadow::reconcile(const GraphDoc& doc, EntityKind kind, const std::string& id,
+                             std::string_view author, std::vector<OutgoingEvent>& out,
+                             std::vector<std::string>& cascaded_edges) {
+  const ModelState target = view_state(doc, kind, id);
+  const States& held = finals(kind, id);
+  if (held.size() == 1 && held[0] == target) return;
+
+  auto change = [&](ChangeType type, Json object) {
+    return is_node(kind) ? node_change_event(type, std::move(object), author)
+                         : edge_change_event(type, std::move(object), author);
+  };
+  auto all_are = [&](ModelState::Kind state_kind) {
+    return std::all_of(held.begin(), held.end(),
+                       [&](const ModelState& state) { return state.kind == state_kind; });
+  };
+  auto send_remove = [&] {
+    send(kind, id, StoreEffect{Op::remove, nullptr}, change(ChangeType::remove, Json{{"id", id}}),
+         out, cascaded_edges);
+  };
+  auto send_add = [&] {
+    send(kind, id, StoreEffect{Op::insert, target.object}, change(ChangeType::add, target.object),
+         out, cascaded_edges);
+  };
+
+  if (target.kind == ModelState::Kind::absent) {
+    send_remove();
+  } else if (all_are(ModelState::Kind::present)) {
+    std::optional<Json> patch;
+    if (is_node(kind)) patch = data_patch_to(held, target.object);
+    if (patch) {
+      send(kind, id, StoreEffect{Op::merge_data, *patch},
+           node_data_update_event(id, *patch, author), out, cascaded_edges);
+    } else {
+      send(kind, id, StoreEffect{Op::replace, target.object},
+           change(ChangeType::update, target.object), out, cascaded_edges);
+    }
+  } else if (never_held(kind, id)) {
+    send_add();
+  } else {
+    // The store may hold it — now, or through a change of its own the server
+    // has not received (it may have kept alive an edge an event was to
+    // remove): a delete first, so that the add cannot leave two copies
+    // whatever `add` does with a duplicate.
+    send_remove();
+    send_add();
+  }
+  compact(kind, id);
+}
+
+std::vector<OutgoingEvent> ClientShadow::events_for(const GraphDoc& doc, const Touched& touched,
+                                                    std::string_view author) {
+  std::vector<OutgoingEvent> out;
+  std::vector<std::string> edges = touched.edges;
+  for (const auto& id : parents_first(doc, touched.nodes))
+    reconcile(doc, EntityKind::node, id, author, out, edges);
+  sort_unique(edges);
+  std::vector<std::string> ignored;
+  for (const auto& id : edges)
+    reconcile(doc, EntityKind::edge, id, author, out, ignored);
+  return out;
+}
+
+OutgoingEvent ClientShadow::sync(const GraphDoc& doc, Json users, Json current_user,
+                                 std::string_view workspace_id) {
+  ++sent_;
+  Json nodes = crdt::nodes_view(doc);
+  Json edges = crdt::edges_view(doc);
+  for (auto [kind, objects] : {std::pair{EntityKind::node, &nodes}, {EntityKind::edge, &edges}}) {
+    std::unordered_set<std::string> shown;
+    for (const Json& object : *objects) {
+      const auto& id = object["id"].get_ref<const std::string&>();
+      shown.insert(id);
+      append_event(kind, id, StoreEffect{Op::insert, object});
+    }
+    std::vector<std::string> hidden;
+    for (const auto& [id, unused] : records(kind)) {
+      if (!shown.count(id)) hidden.push_back(id);
+    }
+    for (const auto& id : hidden)
+      append_event(kind, id, StoreEffect{Op::remove, nullptr});
+  }
+  syncs_.push_back(sent_);
+  if (first_sync_ == 0) first_sync_ = sent_;
+  return workspace_sync_event(std::move(nodes), std::move(edges), std::move(users), workspace_id,
+                              std::move(current_user));
+}
+
+SenderBases ClientShadow::locate(Involved& involved) {
+  Record& primary = record(involved.kind, involved.id);
+  std::vector<const Record*> ends;
+  for (const auto& node : involved.endpoints)
+    ends.push_back(&record(EntityKind::node, node));
+  auto& starts = involved.starts;
+  starts = {floor_};
+  auto collect = [&](const Record& entry) {
+    for (const auto& segment : entry.segments) {
+      if (segment.from > floor_) starts.push_back(segment.from);
+    }
+  };
+  collect(primary);
+  for (const Record* end : ends)
+    collect(*end);
+  for (const auto& edge : involved.cascaded)
+    collect(record(EntityKind::edge, edge));
+  for (const auto& removal : node_removals_)
+    starts.push_back(removal.first);
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+
+  auto states_at = [](const Record& entry, std::uint64_t frontier) -> const States& {
+    auto after =
+        std::upper_bound(entry.segments.begin(), entry.segments.end(), frontier,
+                         [](std::uint64_t g, const Segment& segment) { return g < segment.from; });
+    return std::prev(after)->states;
+  };
+  auto any_satisfies = [](const States& states, Needs needs) {
+    return std::any_of(states.begin(), states.end(),
+                       [&](const ModelState& state) { return satisfies(state, needs); });
+  };
+  involved.feasible.assign(starts.size(), false);
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    involved.feasible[i] = any_satisfies(states_at(primary, starts[i]), involved.needs) &&
+                           std::all_of(ends.begin(), ends.end(), [&](const Record* end) {
+                             return any_satisfies(states_at(*end, starts[i]), Needs::present);
+                           });
+  }
+  involved.pruned = std::find(involved.feasible.begin(), involved.feasible.end(), true) !=
+                    involved.feasible.end();
+  // A change that fits nowhere (a client breaking the UI assumptions) is
+  // placed everywhere: less precise, still correct.
+  if (!involved.pruned) involved.feasible.assign(starts.size(), true);
+
+  SenderBases bases;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    if (!involved.feasible[i]) continue;
+    for (const auto& state : states_at(primary, starts[i])) {
+      if (involved.pruned && !satisfies(state, involved.needs)) continue;
+      if (state.kind == ModelState::Kind::unknown) {
+        bases.partial = true;
+        continue;
+      }
+      bases.known = true;
+      if (state.kind == ModelState::Kind::present &&
+          std::find(bases.objects.begin(), bases.objects.end(), state.object) ==
+              bases.objects.end()) {
+        bases.objects.push_back(state.object);
+      }
+    }
+  }
+  return bases;
+}
+
+void ClientShadow::rebuild(Record& entry, const Involved& involved, const StoreEffect& effect,
+                           bool filter, bool is_edge) const {
+  std::vector<Segment> rebuilt;
+  States held;  // possible states at the current frontier, the change made at or before it
+  std::size_t at = 0;
+  auto removal = node_removals_.begin();
+  for (std::size_t i = 0; i < involved.starts.size(); ++i) {
+    const std::uint64_t frontier = involved.starts[i];
+    while (at + 1 < entry.segments.size() && entry.segments[at + 1].from <= frontier)
+      ++at;
+    const Segment& segment = entry.segments[at];
+    std::optional<StoreEffect> event;
+    if (i > 0 && segment.from == frontier) event = segment.event;
+    if (event && !held.empty()) held = apply_effect(*event, held);
+    if (is_edge && !held.empty()) {
+      // Node deletes reach edges this record never heard of (idempotent when
+      // the record has the cascade already); past the log's memory, anything.
+      if (i > 0 && involved.starts[i - 1] <= removals_forgotten_until_ &&
+          frontier > removals_forgotten_until_) {
+        held = {ModelState::unknown()};
+      }
+      for (; removal != node_removals_.end() && removal->first <= frontier; ++removal) {
+        if (removal->first == frontier) {
+          held = apply_effect(StoreEffect{Op::remove_if_attached, removal->second}, held);
+        }
+      }
+    }
+    if (involved.feasible[i]) {
+      for (const auto& state : segment.states) {
+        if (!filter || satisfies(state, involved.needs)) apply_effect_into(effect, state, held);
+      }
+    }
+    if (segment.lossy && !held.empty()) held = {ModelState::unknown()};
+    bound_states(held);
+    if (held.empty()) continue;  // below the change's earliest frontier: never again
+    if (rebuilt.empty()) event.reset();
+    const Segment* last = rebuilt.empty() ? nullptr : &rebuilt.back();
+    if (last && !event && last->lossy == segment.lossy && last->states == held) continue;
+    rebuilt.push_back(Segment{frontier, std::move(event), held, segment.lossy});
+  }
+  entry.segments = std::move(rebuilt);
+}
+
+void ClientShadow::apply_located(const Involved& involved) {
+  rebuild(record(involved.kind, involved.id), involved, involved.effect, involved.pruned,
+          !is_node(involved.kind));
+  const StoreEffect cascade{Op::remove_if_attached, involved.id};
+  for (const auto& edge : involved.cascaded)
+    rebuild(record(EntityKind::edge, edge), involved, cascade, false, true);
+  const auto first = std::find(involved.feasible.begin(), involved.feasible.end(), true);
+  raise_floor(involved.starts[static_cast<std::size_t>(first - involved.feasible.begin())]);
+  if (!is_node(involved.kind)) reindex_edge(involved.id, records(involved.kind)[involved.id]);
+  for (const auto& edge : involved.cascaded)
+    compact(EntityKind::edge, edge);
+  for (const auto& node : involved.endpoints)
+    compact(EntityKind::node, node);
+}
+
+ChangeOutcome ClientShadow::receive_change(GraphDoc& doc, const ClientEvent& change) {
+  GraphDoc& target = doc;
+  return receive_change(doc, change, [&target](const Mutation& mutation) {
+    return apply_mutation(target, mutation);
+  });
+}
+
+ChangeOutcome ClientShadow::receive_change(const GraphDoc& doc, const ClientEvent& change,
+                                           const TransactionRunner& run) {
+  ChangeOutcome outcome;
+  const auto entity = changed_entity(change);
+  if (!entity) {
+    outcome.error = EventError{"not a change event", std::nullopt};
+    return outcome;
+  }
+  Involved involved;
+  involved.kind = entity->kind;
+  involved.id = entity->id;
+  if (const auto* node = std::get_if<NodeChange>(&change)) {
+    involved.effect = StoreEffect{store_op_of(node->type), node->node};
+    involved.needs = *needs_of(node->type);
+    if (node->type == ChangeType::remove) {
+      auto attached = edges_by_node_.find(involved.id);
+      if (attached != edges_by_node_.end()) {
+        involved.cascaded.assign(attached->second.begin(), attached->second.end());
+      }
+    }
+  } else if (const auto* edge = std::get_if<EdgeChange>(&change)) {
+    involved.effect = StoreEffect{store_op_of(edge->type), edge->edge};
+    involved.needs = *needs_of(edge->type);
+    // A new edge joins two nodes the store shows (onConnect); an existing
+    // one may be dangling in a seed store (received after its node's delete).
+    if (edge->type == ChangeType::add) {
+      for (const char* end : {"source", "target"})
+        involved.endpoints.push_back(edge->edge[end].get<std::string>());
+    }
+  } else {
+    const auto& update = std::get<NodeDataUpdate>(change);
+    involved.effect = StoreEffect{Op::merge_data, update.data};
+    involved.needs = Needs::present;
+  }
+
+  Touched touched;
+  touched.add(involved.kind, involved.id);
+  const SenderBases bases = locate(involved);
+  auto plan = plan_change(doc, change, bases);
+  if (!plan) {
+    outcome.error = plan.error();
+  } else {
+    for (const Mutation& mutation : *plan) {
+      if (mutation.op == Mutation::Op::add_node || mutation.op == Mutation::Op::remove_node) {
+        for (auto& edge : attached_edges(doc, mutation.id))
+          touched.add(EntityKind::edge, std::move(edge));
+      }
+      auto delta = run(mutation);
+      if (!delta) {
+        outcome.error = EventError{delta.error().message, entity};
+        break;
+      }
+      outcome.deltas.push_back(std::move(*delta));
+    }
+  }
+  sort_unique(touched.edges);
+  outcome.touched = touched;
+
+  // The sender's store applied its change whatever the server made of it.
+  apply_located(involved);
+  for (const auto& edge : involved.cascaded)
+    touched.add(EntityKind::edge, edge);
+  outcome.to_sender = events_for(doc, touched, kServerUserId);
+  return outcome;
+}
+
+std::vector<OutgoingEvent> ClientShadow::receive_refused(const GraphDoc& doc,
+                                                         const EventError& error) {
+  if (!error.entity) return {};
+  Involved involved;
+  involved.kind = error.entity->kind;
+  involved.id = error.entity->id;
+  involved.effect = StoreEffect{Op::forget, nullptr};
+  locate(involved);
+  apply_located(involved);
+  Touched touched;
+  touched.add(involved.kind, involved.id);
+  return events_for(doc, touched, kServerUserId);
+}
+
+std::size_t ClientShadow::uncertain_entities() const {
+  std::size_t count = 0;
+  for (const Records* map : {&nodes_, &edges_}) {
+    for (const auto& [id, entry] : *map) {
+      // Frontiers below floor_ are gone for good; look at the rest.
+      auto first = std::find_if(entry.segments.rbegin(), entry.segments.rend(),
+                                [&](const Segment& segment) { return segment.from <= floor_; });
+      const auto begin =
+          first == entry.segments.rend() ? entry.segments.begin() : std::prev(first.base());
+      const States& states = begin->states;
+      const bool uncertain =
+          states.size() != 1 || std::any_of(begin, entry.segments.end(), [&](const Segment& s) {
+            return s.states != states || s.lossy;
+          });
+      if (uncertain) ++count;
+    }
+  }
+  return count;
+}
+
+}  // namespace trellis::adapters

@@ -1,0 +1,230 @@
+// ClientShadow in the situations the seed's users meet: a drag is never
+// echoed, parameter edits travel as node_data_update, corrections reach a
+// client only when its store may differ from the view, edges hidden with
+// their endpoint come back with it, and a refused change is undone at its
+// sender.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "adapters/event_simulation.hpp"
+#include "trellis/adapters/event_shadow.hpp"
+#include "trellis/crdt/graph_view.hpp"
+
+namespace trellis::adapters {
+namespace {
+
+using testkit::SimOptions;
+using testkit::SimWorkspace;
+
+const auto& box = testkit::box_node;
+
+// Clients joined, synced and pinged: the server knows every store exactly.
+SimWorkspace settled_workspace(std::size_t clients) {
+  SimWorkspace workspace(SimOptions{clients, false, false});
+  for (std::size_t c = 0; c < clients; ++c) {
+    workspace.join(c);
+    workspace.ping(c);
+    workspace.deliver_all(c);
+    workspace.process_all(c);
+  }
+  return workspace;
+}
+
+void add_node(SimWorkspace& workspace, std::size_t c, const Json& node) {
+  workspace.add_node(c, node);
+  workspace.process_all(c);
+}
+
+// Alice's nodes a and b, known to everyone.
+SimWorkspace two_nodes(std::size_t clients) {
+  SimWorkspace workspace = settled_workspace(clients);
+  add_node(workspace, 0, box("a", 0, Json::object()));
+  add_node(workspace, 0, box("b", 0, Json::object()));
+  for (std::size_t c = 1; c < clients; ++c)
+    workspace.deliver_all(c);
+  return workspace;
+}
+
+const Json kLink{{"id", "e1"}, {"source", "a"}, {"target", "b"}};
+
+TEST(EventShadow, AWorkspaceSyncCarriesTheViewInTheSeedsShape) {
+  SimWorkspace workspace = settled_workspace(1);
+  add_node(workspace, 0, box("n1", 0, {{"a", 1}}));
+  ClientShadow shadow("u9");
+  const OutgoingEvent sync = shadow.sync(workspace.server, Json::array({Json{{"id", "u9"}}}),
+                                         Json{{"id", "u9"}, {"username", "Zoe"}}, "w1");
+  EXPECT_EQ(sync.name, "workspace_sync");
+  EXPECT_EQ(sync.payload["nodes"], Json::array({box("n1", 0, {{"a", 1}})}));
+  EXPECT_EQ(sync.payload["edges"], Json::array());
+  EXPECT_EQ(sync.payload["currentUser"]["username"], "Zoe");
+  EXPECT_EQ(sync.payload["workspaceId"], "w1");
+  EXPECT_EQ(shadow.events_sent(), 1u);
+}
+
+TEST(EventShadow, ADragOfANodeSomeoneElseCreatedIsNeverEchoed) {
+  SimWorkspace workspace = settled_workspace(2);
+  add_node(workspace, 1, box("n1", 0, {{"a", 1}}));
+  workspace.deliver_all(0);
+  const std::size_t before = workspace.clients[0].model_events;
+  for (int x = 1; x <= 20; ++x) {
+    workspace.update_node(0, "n1", [x](Json& node) { node["position"] = {{"x", x}, {"y", 0}}; });
+    if (x % 3 == 0) workspace.process_all(0);  // the server lags behind the drag
+  }
+  workspace.process_all(0);
+  EXPECT_TRUE(workspace.pending(0).empty());
+  EXPECT_EQ(workspace.clients[0].model_events, before);
+  EXPECT_EQ(workspace.clients[0].shadow.uncertain_entities(), 0u);
+  workspace.deliver_all(1);
+  EXPECT_EQ(workspace.divergence(), "");
+}
+
+TEST(EventShadow, ParameterEditsReachOthersAsNodeDataUpdatesOfTheChangedKeys) {
+  SimWorkspace workspace = settled_workspace(2);
+  add_node(workspace, 0, box("n1", 0, {{"a", 1}, {"b", 1}}));
+  workspace.deliver_all(1);
+  workspace.update_data(0, "n1", Json{{"a", 2}});
+  // The same kind of edit, sent as a whole node.
+  workspace.update_node(0, "n1", [](Json& node) { node["data"]["b"] = 3; });
+  workspace.process_all(0);
+  EXPECT_EQ(workspace.pending(1),
+            (std::vector<OutgoingEvent>{node_data_update_event("n1", Json{{"a", 2}}, "user0"),
+                                        node_data_update_event("n1", Json{{"b", 3}}, "user0")}));
+  EXPECT_TRUE(workspace.pending(0).empty());
+}
+
+TEST(EventShadow, AMoveByAnotherUserReachesOthersAsAnUpdateOfTheWholeNode) {
+  SimWorkspace workspace = settled_workspace(2);
+  add_node(workspace, 0, box("n1", 0, {{"a", 1}}));
+  workspace.deliver_all(1);
+  workspace.update_node(0, "n1", [](Json& node) { node["position"] = {{"x", 8}, {"y", 0}}; });
+  workspace.process_all(0);
+  EXPECT_EQ(workspace.pending(1), (std::vector<OutgoingEvent>{node_change_event(
+                                      ChangeType::update, box("n1", 8, {{"a", 1}}), "user0")}));
+}
+
+TEST(EventShadow, ConcurrentParameterEditsOfOneKeyEndWithTheLaterEverywhere) {
+  SimWorkspace workspace = settled_workspace(2);
+  add_node(workspace, 0, box("n1", 0, {{"a", 1}}));
+  workspace.deliver_all(1);
+  workspace.update_data(0, "n1", Json{{"a", 2}});
+  workspace.update_data(1, "n1", Json{{"a", 3}});
+  workspace.process_all(0);
+  workspace.process_all(1);
+  EXPECT_EQ(crdt::node_view(workspace.server, "n1")["data"]["a"], 3);
+  // Alice's a=2 reaches Bob after his own a=3: the server sends a=3 again.
+  EXPECT_EQ(workspace.pending(1).back(),
+            node_data_update_event("n1", Json{{"a", 3}}, kServerUserId));
+  workspace.deliver_everywhere();
+  EXPECT_EQ(workspace.divergence(), "");
+}
+
+TEST(EventShadow, AnEdgeHiddenWithItsEndpointIsSentAgainWhenTheEndpointReturns) {
+  SimWorkspace workspace = two_nodes(2);
+  while (workspace.native_receive()) {
+  }
+  // Alice deletes b while the native replica, not knowing, links a to b.
+  workspace.remove_node(0, "b");
+  workspace.process_all(0);
+  auto link = workspace.native.add_edge(kLink);
+  ASSERT_TRUE(link.ok());
+  workspace.from_native.push_back(*link);
+  workspace.process_native();
+  EXPECT_TRUE(workspace.server.has_edge("e1"));
+  EXPECT_TRUE(crdt::edge_view(workspace.server, "e1").is_null());
+  // Someone brings b back: the edge shows again, and the stores get it.
+  while (workspace.native_receive()) {
+  }
+  auto back = workspace.native.add_node(box("b", 5, Json::object()));
+  ASSERT_TRUE(back.ok());
+  workspace.from_native.push_back(*back);
+  workspace.process_native();
+  for (std::size_t c = 0; c < 2; ++c) {
+    const auto events = workspace.pending(c);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back(), edge_change_event(ChangeType::add, kLink, "native"));
+  }
+  workspace.deliver_everywhere();
+  EXPECT_EQ(workspace.divergence(), "");
+}
+
+TEST(EventShadow, AnEdgeDrawnToANodeDeletedMeanwhileDisappearsWithoutACorrection) {
+  SimWorkspace workspace = two_nodes(2);
+  workspace.remove_node(0, "b");
+  workspace.process_all(0);
+  // Bob links a to b before the delete reaches him; his store drops the
+  // edge when it does, so the server has nothing to correct.
+  workspace.add_edge(1, kLink);
+  workspace.process_all(1);
+  EXPECT_FALSE(workspace.server.has_edge("e1"));
+  EXPECT_EQ(workspace.pending(1), (std::vector<OutgoingEvent>{node_change_event(
+                                      ChangeType::remove, Json{{"id", "b"}}, "user0")}));
+  workspace.deliver_everywhere();
+  EXPECT_EQ(workspace.divergence(), "");
+}
+
+TEST(EventShadow, ARefusedChangeIsUndoneAtItsSenderAndChangesNothingElse) {
+  SimWorkspace workspace = two_nodes(2);
+  const crdt::GraphDoc before = workspace.server;
+  Json oversized = box("n1", 0, Json::object());
+  oversized["label"] = std::string(event_limits::kMaxEntityBytes, 'x');
+  workspace.add_node(0, oversized);
+  workspace.process_all(0);
+  EXPECT_EQ(workspace.server, before);
+  EXPECT_EQ(workspace.refusals, 1u);
+  EXPECT_EQ(workspace.pending(0), (std::vector<OutgoingEvent>{node_change_event(
+                                      ChangeType::remove, Json{{"id", "n1"}}, kServerUserId)}));
+  EXPECT_TRUE(workspace.pending(1).empty());
+  workspace.deliver_all(0);
+  EXPECT_EQ(workspace.divergence(), "");
+}
+
+TEST(EventShadow, EventsInFlightLeaveTheShadowUncertainUntilAPongArrives) {
+  SimWorkspace workspace = settled_workspace(2);
+  add_node(workspace, 1, box("n1", 0, {{"a", 1}}));
+  auto& alice = workspace.clients[0];
+  // Alice may or may not have applied the add of n1 yet.
+  EXPECT_EQ(alice.shadow.uncertain_entities(), 1u);
+  workspace.ping(0);
+  workspace.deliver_all(0);
+  workspace.process_all(0);
+  EXPECT_EQ(alice.shadow.uncertain_entities(), 0u);
+  EXPECT_EQ(workspace.divergence(), "");
+}
+
+TEST(EventShadow, AClientFarBehindOnOneNodeStillConverges) {
+  SimWorkspace workspace = two_nodes(2);
+  // Bob edits node a far more often than a record keeps frontiers for, and
+  // removes and re-adds b, while Alice reads nothing and edits both.
+  for (int i = 0; i < 3 * static_cast<int>(ClientShadow::kMaxSegments); ++i) {
+    workspace.update_data(1, "a", Json{{"k", i}});
+    workspace.process_all(1);
+  }
+  workspace.remove_node(1, "b");
+  add_node(workspace, 1, box("b", 9, Json::object()));
+  workspace.update_node(0, "a", [](Json& node) { node["position"] = {{"x", 5}, {"y", 5}}; });
+  workspace.add_edge(0, kLink);
+  workspace.process_all(0);
+  workspace.deliver_everywhere();
+  EXPECT_EQ(workspace.divergence(), "");
+  EXPECT_EQ(crdt::node_view(workspace.server, "a")["position"]["x"], 5);
+}
+
+TEST(EventShadow, ADeleteConcurrentWithADragAndAParameterEditConvergesForEveryone) {
+  SimWorkspace workspace = settled_workspace(3);
+  add_node(workspace, 0, box("n1", 0, {{"a", 1}}));
+  workspace.deliver_everywhere();
+  // Bob deletes n1 while Alice drags it and Carol edits a parameter of it.
+  workspace.remove_node(1, "n1");
+  workspace.update_node(0, "n1", [](Json& node) { node["position"] = {{"x", 4}, {"y", 4}}; });
+  workspace.update_data(2, "n1", Json{{"a", 7}});
+  for (std::size_t c : {1, 0, 2})
+    workspace.process_all(c);
+  EXPECT_FALSE(workspace.server.has_node("n1"));  // remove wins over concurrent edits
+  workspace.deliver_everywhere();
+  EXPECT_EQ(workspace.divergence(), "");
+}
+
+}  // namespace
+}  // namespace trellis::adapters

@@ -11,6 +11,10 @@ packages=(
   libgtest-dev librapidcheck-dev libbenchmark-dev libssl-dev libsqlite3-dev
 )
 
+# Node.js 20 and npm run the socket.io-client tests: the machine's own when
+# present, Debian's otherwise.
+if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi
+
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# The socket.io-client test suite's packages, from the committed lockfile.
+(cd tests/socketio && npm ci --no-audit --no-fund --loglevel=error)
 jobs=$(nproc)
 
 echo "== release build and tests"

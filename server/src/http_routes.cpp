@@ -6,7 +6,9 @@
 #include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
 
+#include "engineio_endpoint.hpp"
 #include "identity.hpp"
+#include "run_on.hpp"
 #include "static_files.hpp"
 
 namespace trellis::server {
@@ -49,27 +51,13 @@ bool is_get_or_head(const HttpRequest& request) {
   return request.method() == http::verb::get || request.method() == http::verb::head;
 }
 
-// CreateWorkspace as an awaitable: the store answers on its own thread.
-asio::awaitable<crdt::Result<bool>> create_workspace(WorkspaceStore& store, std::string id) {
-  return asio::async_initiate<decltype(asio::use_awaitable), void(crdt::Result<bool>)>(
-      [&store, id = std::move(id)](auto handler) mutable {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        store.create_workspace(id, [shared](crdt::Result<bool> created) {
-          auto home = asio::get_associated_executor(*shared);
-          asio::post(home, [shared, created = std::move(created)]() mutable {
-            std::move (*shared)(std::move(created));
-          });
-        });
-      },
-      asio::use_awaitable);
-}
-
 asio::awaitable<HttpResponse> post_workspace(ServerContext& context, const HttpRequest& request) {
   // 128 random bits: a collision is not a practical concern, but a stored
   // id is never handed out twice.
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::string id = new_workspace_id();
-    auto creating = create_workspace(context.store, id);
+    auto creating = await_callback<crdt::Result<bool>>(
+        [&store = context.store, id](auto done) { store.create_workspace(id, std::move(done)); });
     auto created = co_await std::move(creating);
     if (!created) {
       co_return error_response(request, http::status::service_unavailable,
@@ -133,10 +121,7 @@ asio::awaitable<HttpResponse> respond(ServerContext& context, const HttpRequest&
     response.set(http::field::upgrade, "websocket");
     co_return response;
   }
-  if (path == "/socket.io" || path.starts_with("/socket.io/")) {
-    co_return error_response(request, http::status::not_implemented,
-                             "/socket.io/ is reserved for the Socket.IO adapter");
-  }
+  if (path == "/socket.io/") co_return co_await respond_engineio(context, request);
   if (path.starts_with("/api/")) {
     co_return error_response(request, http::status::not_found, "no such API endpoint");
   }

@@ -9,6 +9,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "engineio_endpoint.hpp"
 #include "http_routes.hpp"
 #include "log.hpp"
 #include "sync_connection.hpp"
@@ -83,10 +84,17 @@ asio::awaitable<void> serve(ServerContext& context, std::shared_ptr<beast::tcp_s
                                  asio::redirect_error(asio::use_awaitable, error));
       break;
     }
-    if (beast::websocket::is_upgrade(request) && target_path(request.target()) == "/v1/sync") {
+    const std::string_view path = target_path(request.target());
+    if (beast::websocket::is_upgrade(request) && path == "/v1/sync") {
       context.connections.remove(id);
       stream->expires_never();
       start_sync_connection(context, std::move(*stream), std::move(request));
+      co_return;
+    }
+    if (beast::websocket::is_upgrade(request) && path == "/socket.io/") {
+      context.connections.remove(id);
+      stream->expires_never();
+      start_engineio_websocket(context, std::move(*stream), std::move(request));
       co_return;
     }
     HttpResponse response = co_await respond(context, request);

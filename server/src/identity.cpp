@@ -73,6 +73,10 @@ void random_bytes(std::span<std::uint8_t> out) {
   }
 }
 
+std::string new_session_id() {
+  return new_workspace_id();
+}
+
 std::string new_workspace_id() {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -24,6 +24,9 @@ void random_bytes(std::span<std::uint8_t> out);
 
 // 128 random bits, base64url without padding: 22 characters of [A-Za-z0-9_-].
 std::string new_workspace_id();
+// An Engine.IO or Socket.IO session id: the same shape (unguessable, since
+// knowing a polling session's sid is enough to speak for it).
+std::string new_session_id();
 
 // A workspace id a client may name: 1 to sync::limits::kMaxWorkspaceIdBytes
 // (128) bytes of [A-Za-z0-9_-]. Safe as a file name and in a URL path as is.

@@ -5,10 +5,12 @@
 // work to its own strand and sends from its bounded outbound queue
 // (outbound_queue.hpp), which decides what a slow reader gets.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "outbound_queue.hpp"
+#include "trellis/crdt/json.hpp"
 #include "trellis/sync/protocol.hpp"
 
 namespace trellis::server {
@@ -28,6 +30,17 @@ class Peer {
   virtual void send_presence(const std::string& user_id, Frame frame) = 0;
   // Sends what is queued, then closes with the close code of `reason`.
   virtual void close(sync::ProtocolError reason) = 0;
+};
+
+// A Socket.IO connection, as a workspace sees it: it takes the seed's JSON
+// events. Thread-safe like Peer.
+class EventPeer {
+ public:
+  virtual ~EventPeer() = default;
+  // One Socket.IO event (`node_change`, `workspace_sync`, ...) for the client.
+  virtual void send_event(std::string name, crdt::Json payload) = 0;
+  // The answer to the client's event that asked for acknowledgement `id`.
+  virtual void send_ack(std::uint64_t id, crdt::Json payload) = 0;
 };
 
 }  // namespace trellis::server

@@ -9,6 +9,8 @@
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <functional>
+#include <memory>
 #include <type_traits>
 
 namespace trellis::server {
@@ -29,6 +31,24 @@ auto run_on(Executor executor, Function function)
                                   std::move(handler)(std::move(value));
                                 });
             });
+      },
+      boost::asio::use_awaitable);
+}
+
+// Awaits a callback-style operation: `start(done)` begins it, and `done`
+// (a std::function<void(Value)>) may be called once, on any thread; the
+// coroutine resumes on its own executor.
+template <class Value, class Start>
+boost::asio::awaitable<Value> await_callback(Start start) {
+  return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(Value)>(
+      [start = std::move(start)](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        start(std::function<void(Value)>([shared](Value value) {
+          auto home = boost::asio::get_associated_executor(*shared);
+          boost::asio::post(home, [shared, value = std::move(value)]() mutable {
+            std::move (*shared)(std::move(value));
+          });
+        }));
       },
       boost::asio::use_awaitable);
 }

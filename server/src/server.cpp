@@ -153,6 +153,7 @@ void Server::stop() {
       state.acceptor.close(ignored);
     });
     state.context->connections.shut_down_all();
+    state.context->engineio.close_all();
     const auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
     while (state.context->connections.size() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "config.hpp"
+#include "engineio_sessions.hpp"
 #include "metrics.hpp"
 #include "storage/workspace_store.hpp"
 #include "workspace_registry.hpp"
@@ -44,6 +45,7 @@ struct ServerContext {
   Metrics& metrics;
   ConnectionSet connections;
   std::atomic<ConnectionId> next_connection_id{1};
+  EngineIoSessions engineio;
 };
 
 }  // namespace trellis::server

@@ -13,6 +13,7 @@
 #include "peer.hpp"
 #include "run_on.hpp"
 #include "trellis/sync/message_codec.hpp"
+#include "websocket_closing.hpp"
 
 namespace trellis::server {
 namespace {
@@ -21,25 +22,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-// How long a closing handshake may take before the socket is just closed
-// (a peer that stopped reading never answers it).
-constexpr std::chrono::seconds kCloseGrace{5};
-
-// The registry's acquire as an awaitable, resumed on the caller's executor.
-asio::awaitable<AcquireResult> acquire_workspace(WorkspaceRegistry& registry, std::string id) {
-  return asio::async_initiate<decltype(asio::use_awaitable), void(AcquireResult)>(
-      [&registry, id = std::move(id)](auto handler) mutable {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        registry.acquire(id, [shared](AcquireResult result) {
-          auto home = asio::get_associated_executor(*shared);
-          asio::post(home, [shared, result = std::move(result)]() mutable {
-            std::move (*shared)(std::move(result));
-          });
-        });
-      },
-      asio::use_awaitable);
-}
-
 class SyncConnection final : public Peer, public std::enable_shared_from_this<SyncConnection> {
  public:
   SyncConnection(ServerContext& context, beast::tcp_stream stream)
@@ -47,8 +29,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
         ws_(std::move(stream)),
         queue_(context.config.outbound_queue_bytes, OutboundQueue::kDefaultMaxEntries,
                context.config.max_frame_bytes),
-        id_(context.next_connection_id.fetch_add(1)),
-        close_timer_(ws_.get_executor()) {}
+        id_(context.next_connection_id.fetch_add(1)) {}
 
   void start(HttpRequest request) {
     auto self = shared_from_this();
@@ -168,7 +149,10 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
                "a workspace id is 1 to 128 characters of A-Z, a-z, 0-9, '_' and '-'", &session);
         co_return;
       }
-      auto acquire = acquire_workspace(context_.registry, out.hello->workspace_id);
+      auto acquire = await_callback<AcquireResult>(
+          [&registry = context_.registry, id = out.hello->workspace_id](auto done) {
+            registry.acquire(id, std::move(done));
+          });
       AcquireResult acquired = co_await std::move(acquire);
       if (!acquired.workspace) {
         refuse(acquired.error == AcquireError::storage_failed
@@ -254,23 +238,11 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   void start_close(std::uint16_t code) {
     if (closing_) return;
     closing_ = true;
-    close_timer_.expires_after(kCloseGrace);
-    close_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
-      if (!error) self->abort();
-    });
-    ws_.async_close(websocket::close_reason(code),
-                    [self = shared_from_this()](boost::system::error_code) {
-                      self->close_timer_.cancel();
-                      self->abort();
-                    });
+    close_with_grace(ws_, websocket::close_reason(code), shared_from_this());
   }
 
   // Closes the socket at once (after the close handshake, or instead of it).
-  void abort() {
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-  }
+  void abort() { abort_socket(ws_); }
 
   // The reader is done: leave the workspace and let the writer finish.
   void finish() {
@@ -291,7 +263,6 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   websocket::stream<beast::tcp_stream> ws_;
   OutboundQueue queue_;
   ConnectionId id_;
-  asio::steady_timer close_timer_;
   std::shared_ptr<Workspace> workspace_;
   std::optional<std::uint16_t> close_code_;
   bool writing_ = false;

@@ -1,11 +1,20 @@
 #include "workspace.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "log.hpp"
 #include "trellis/sync/message_codec.hpp"
 
 namespace trellis::server {
+
+namespace {
+
+crdt::Json user_json(const sync::UserIdentity& user) {
+  return crdt::Json{{"id", user.id}, {"username", user.name}, {"color", user.color}};
+}
+
+}  // namespace
 
 Workspace::Workspace(std::string id, Strand strand, sync::WorkspaceReplica replica,
                      WorkspaceStore& store, Metrics& metrics, WorkspaceSettings settings,
@@ -18,44 +27,188 @@ Workspace::Workspace(std::string id, Strand strand, sync::WorkspaceReplica repli
       settings_(settings),
       appended_since_snapshot_(stored_deltas) {}
 
-void Workspace::join(ConnectionId connection, std::shared_ptr<Peer> peer,
-                     sync::ServerSession session, sync::UserIdentity user) {
-  auto [it, inserted] =
-      members_.emplace(connection, Member{std::move(peer), std::move(session), nullptr});
-  if (!inserted) return;
-  Member& member = it->second;
-  carry_out(connection, member, member.session.accept(replica_, user));
-  // Who is here, then who came: the newcomer sees everyone, everyone sees it.
-  for (const auto& [other_id, other] : members_) {
-    if (other_id == connection) continue;
-    member.peer->send_control(
-        make_frame(sync::user_presence_frame(other.session.user(), other.presence)));
-  }
+crdt::Json Workspace::users_json() const {
+  crdt::Json users = crdt::Json::array();
+  for (const auto& [id, member] : members_)
+    users.push_back(user_json(member.user));
+  return users;
+}
+
+// Native peers learn of a user through presence, Socket.IO peers through
+// `user_joined`.
+void Workspace::announce_joined(ConnectionId connection, const sync::UserIdentity& user) {
   const Frame joined = make_frame(sync::user_presence_frame(user, nullptr));
   for (const auto& [other_id, other] : members_) {
-    if (other_id != connection) other.peer->send_control(joined);
+    if (other_id == connection) continue;
+    if (other.peer) other.peer->send_control(joined);
+    if (other.events)
+      other.events->send_event("user_joined", crdt::Json{{"user", user_json(user)}});
   }
   log_event(LogLevel::info, "user_joined",
             {{"workspace", id_}, {"user", user.id}, {"name", user.name}});
 }
 
+void Workspace::join(ConnectionId connection, std::shared_ptr<Peer> peer,
+                     sync::ServerSession session, sync::UserIdentity user) {
+  Member member;
+  member.user = user;
+  member.presence = nullptr;
+  member.peer = std::move(peer);
+  member.session.emplace(std::move(session));
+  auto [it, inserted] = members_.emplace(connection, std::move(member));
+  if (!inserted) return;
+  Member& joined = it->second;
+  carry_out(connection, joined, joined.session->accept(replica_, user));
+  // Who is here, then who came: the newcomer sees everyone, everyone sees it.
+  for (const auto& [other_id, other] : members_) {
+    if (other_id == connection) continue;
+    joined.peer->send_control(make_frame(sync::user_presence_frame(other.user, other.presence)));
+  }
+  announce_joined(connection, user);
+}
+
+void Workspace::join_events(ConnectionId connection, std::shared_ptr<EventPeer> peer,
+                            sync::UserIdentity user, std::optional<std::uint64_t> ack_id) {
+  Member member;
+  member.user = user;
+  member.presence = nullptr;
+  member.events = std::move(peer);
+  member.shadow.emplace(user.id);
+  auto [it, inserted] = members_.emplace(connection, std::move(member));
+  if (!inserted) return;
+  Member& joined = it->second;
+  adapters::OutgoingEvent sync =
+      joined.shadow->sync(replica_.doc(), users_json(), user_json(joined.user), id_);
+  joined.events->send_event(std::move(sync.name), std::move(sync.payload));
+  if (ack_id) joined.events->send_ack(*ack_id, crdt::Json{{"ok", true}});
+  announce_joined(connection, user);
+}
+
 bool Workspace::on_frame(ConnectionId connection, std::span<const std::uint8_t> frame) {
   auto it = members_.find(connection);
-  if (it == members_.end()) return false;
+  if (it == members_.end() || !it->second.session) return false;
   Member& member = it->second;
-  sync::ServerOutput out = member.session.on_frame(frame, &replica_);
+  // What a native delta changes must be read before it is joined (a removal
+  // is visible only against the state it removes from), and only matters
+  // when Socket.IO clients are here to be told.
+  std::optional<adapters::Touched> touched;
+  if (std::any_of(members_.begin(), members_.end(),
+                  [](const auto& m) { return m.second.shadow; })) {
+    if (auto message = sync::decode_message(frame)) {
+      if (auto* delta_message = std::get_if<sync::DeltaMessage>(&*message)) {
+        if (auto delta = crdt::decode(delta_message->delta)) {
+          touched = adapters::touched_by(replica_.doc(), *delta);
+        }
+      }
+    }
+  }
+  sync::ServerOutput out = member.session->on_frame(frame, &replica_);
+  if (out.broadcast && touched) fan_out_events(connection, *touched, member.user.id);
   carry_out(connection, member, std::move(out));
-  return member.session.state() != sync::ServerSession::State::closed;
+  return member.session->state() != sync::ServerSession::State::closed;
+}
+
+void Workspace::on_event(ConnectionId connection, const std::string& name,
+                         const crdt::Json& payload, std::optional<std::uint64_t> ack_id) {
+  auto it = members_.find(connection);
+  if (it == members_.end() || !it->second.shadow) return;
+  Member& member = it->second;
+  auto parsed = adapters::parse_client_event(name, payload);
+  if (!parsed) {
+    // The sender's store applied the change anyway: correct it, then say why.
+    for (auto& event : member.shadow->receive_refused(replica_.doc(), parsed.error()))
+      member.events->send_event(std::move(event.name), std::move(event.payload));
+    member.events->send_event("error", crdt::Json{{"message", parsed.error().message}});
+    if (ack_id) {
+      member.events->send_ack(*ack_id,
+                              crdt::Json{{"ok", false}, {"error", parsed.error().message}});
+    }
+    metrics_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (std::holds_alternative<adapters::SyncRequest>(*parsed)) {
+    adapters::OutgoingEvent sync =
+        member.shadow->sync(replica_.doc(), users_json(), user_json(member.user), id_);
+    member.events->send_event(std::move(sync.name), std::move(sync.payload));
+    if (ack_id) member.events->send_ack(*ack_id, crdt::Json{{"ok", true}});
+    return;
+  }
+  if (std::holds_alternative<adapters::JoinWorkspace>(*parsed) ||
+      std::holds_alternative<adapters::LeaveWorkspace>(*parsed)) {
+    return;  // the connection handles these before they reach a workspace
+  }
+  on_change_event(connection, member, *parsed, ack_id);
+}
+
+void Workspace::on_change_event(ConnectionId connection, Member& member,
+                                const adapters::ClientEvent& event,
+                                std::optional<std::uint64_t> ack_id) {
+  metrics_.deltas_in.fetch_add(1, std::memory_order_relaxed);
+  // Each transaction runs on the server's replica, stamped with the
+  // server's own (per-load random) replica id, and is logged for catch-up.
+  std::vector<sync::DeltaMessage> messages;
+  adapters::TransactionRunner run =
+      [&](const adapters::Mutation& mutation) -> crdt::Result<crdt::GraphDoc> {
+    crdt::GraphDoc delta;
+    auto message = replica_.edit([&](crdt::GraphDoc& doc) {
+      auto applied = adapters::apply_mutation(doc, mutation);
+      if (applied) delta = *applied;
+      return applied;
+    });
+    if (!message) return message.error();
+    if (*message) messages.push_back(std::move(**message));
+    return delta;
+  };
+  adapters::ChangeOutcome outcome = member.shadow->receive_change(replica_.doc(), event, run);
+
+  for (auto& correction : outcome.to_sender)
+    member.events->send_event(std::move(correction.name), std::move(correction.payload));
+  if (outcome.error) {
+    member.events->send_event("error", crdt::Json{{"message", outcome.error->message}});
+    metrics_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (const sync::DeltaMessage& message : messages)
+    fan_out_delta(connection, make_frame(sync::encode_message(message)));
+  fan_out_events(connection, outcome.touched, member.user.id);
+
+  Durable acknowledge;
+  if (ack_id) {
+    crdt::Json answer = outcome.error ? crdt::Json{{"ok", false}, {"error", outcome.error->message}}
+                                      : crdt::Json{{"ok", true}};
+    acknowledge = [ack_id, answer](Member* member, const std::optional<crdt::Error>& error) {
+      if (!member || !member->events) return;
+      member->events->send_ack(
+          *ack_id, error ? crdt::Json{{"ok", false}, {"error", "storage failed"}} : answer);
+    };
+  }
+  if (messages.empty()) {
+    // Nothing new to store, but the state the client sees may still wait
+    // for storage: the ack follows everything queued so far.
+    if (acknowledge) acknowledge_after_storage(connection, std::move(acknowledge));
+    return;
+  }
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    // The store commits in order: the last write's completion covers all.
+    const bool last = i + 1 == messages.size();
+    persist(connection, std::move(messages[i].delta), last ? acknowledge : Durable());
+  }
+}
+
+void Workspace::on_events_applied(ConnectionId connection, std::uint64_t events_applied) {
+  auto it = members_.find(connection);
+  if (it != members_.end() && it->second.shadow) it->second.shadow->acknowledge(events_applied);
 }
 
 void Workspace::leave(ConnectionId connection) {
   auto it = members_.find(connection);
   if (it == members_.end()) return;
-  const sync::UserIdentity user = it->second.session.user();
+  const sync::UserIdentity user = it->second.user;
   members_.erase(it);
   const Frame left = make_frame(sync::user_left_frame(user.id));
-  for (const auto& [other_id, other] : members_)
-    other.peer->send_control(left);
+  for (const auto& [other_id, other] : members_) {
+    if (other.peer) other.peer->send_control(left);
+    if (other.events) other.events->send_event("user_left", crdt::Json{{"userId", user.id}});
+  }
   log_event(LogLevel::info, "user_left", {{"workspace", id_}, {"user", user.id}});
 }
 
@@ -68,73 +221,102 @@ void Workspace::carry_out(ConnectionId connection, Member& member, sync::ServerO
     if (auto decoded = sync::decode_message(*out.presence)) {
       member.presence = std::get<sync::Presence>(*decoded).state["state"];
     }
-    fan_out_presence(connection, member.session.user().id, make_frame(std::move(*out.presence)));
+    fan_out_presence(connection, member.user.id, make_frame(std::move(*out.presence)));
   }
-  const bool new_events = out.broadcast.has_value();
-  if (out.broadcast) fan_out_delta(connection, make_frame(std::move(*out.broadcast)));
+  if (out.broadcast) {
+    // A native client's delta: native peers take the frame as is (Socket.IO
+    // peers got their events in on_frame).
+    fan_out_delta(connection, make_frame(*out.broadcast));
+  }
   if (out.persist) {
     metrics_.deltas_in.fetch_add(1, std::memory_order_relaxed);
-    persist(connection, std::move(*out.persist), new_events);
+    Durable acknowledge = [covers = std::move(out.persist->covers), this, connection](
+                              Member* member, const std::optional<crdt::Error>& error) {
+      if (!member || error) return;
+      carry_out(connection, *member, member->session->on_durable(covers));
+    };
+    if (out.broadcast) {
+      persist(connection, std::move(out.persist->delta), std::move(acknowledge));
+    } else {
+      // A duplicate: its events are stored already, or queued before this
+      // barrier, so the ack waits for the store to reach this point.
+      acknowledge_after_storage(connection, std::move(acknowledge));
+    }
   }
   if (out.close) member.peer->close(out.error.value_or(sync::ProtocolError::unexpected_message));
 }
 
 void Workspace::fan_out_delta(ConnectionId from, const Frame& frame) {
   for (const auto& [id, member] : members_) {
-    if (id == from) continue;
+    if (id == from || !member.peer) continue;
     member.peer->send_delta(frame);
     metrics_.deltas_out.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Workspace::fan_out_events(ConnectionId from, const adapters::Touched& touched,
+                               const std::string& author) {
+  if (touched.nodes.empty() && touched.edges.empty()) return;
+  for (auto& [id, member] : members_) {
+    if (id == from || !member.shadow) continue;
+    for (auto& event : member.shadow->events_for(replica_.doc(), touched, author)) {
+      member.events->send_event(std::move(event.name), std::move(event.payload));
+      metrics_.deltas_out.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 }
 
 void Workspace::fan_out_presence(ConnectionId from, const std::string& user_id,
                                  const Frame& frame) {
   for (const auto& [id, member] : members_) {
-    if (id == from) continue;
+    if (id == from || !member.peer) continue;
     member.peer->send_presence(user_id, frame);
     metrics_.presence_out.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void Workspace::persist(ConnectionId connection, sync::DurableWrite write, bool new_events) {
+void Workspace::persist(ConnectionId connection, crdt::Bytes delta, Durable done) {
   ++pending_writes_;
+  ++appended_since_snapshot_;
   auto self = shared_from_this();
-  auto done = [self, connection,
-               covers = std::move(write.covers)](std::optional<crdt::Error> error) mutable {
-    boost::asio::post(self->strand_,
-                      [self, connection, covers = std::move(covers), error = std::move(error)] {
-                        self->on_durable(connection, covers, error);
-                      });
-  };
-  if (new_events) {
-    ++appended_since_snapshot_;
-    store_.append(id_, std::move(write.delta), std::move(done));
-    if (appended_since_snapshot_ >= settings_.snapshot_every) write_snapshot();
-  } else {
-    // A duplicate: its events are stored already, or queued before this
-    // barrier, so the ack waits for the store to reach this point.
-    store_.flush(std::move(done));
-  }
+  store_.append(
+      id_, std::move(delta),
+      [self, connection, done = std::move(done)](std::optional<crdt::Error> error) mutable {
+        boost::asio::post(
+            self->strand_, [self, connection, done = std::move(done), error = std::move(error)] {
+              --self->pending_writes_;
+              auto it = self->members_.find(connection);
+              Member* member = it == self->members_.end() ? nullptr : &it->second;
+              if (error) {
+                // Not acknowledged: the client keeps the edit and
+                // resends it on its next connection, which this ends.
+                log_event(LogLevel::error, "storage_write_failed",
+                          {{"workspace", self->id_}, {"error", error->message}});
+                if (member && member->peer) {
+                  member->peer->send_control(make_frame(sync::encode_message(
+                      sync::ErrorMessage{sync::ProtocolError::internal_error,
+                                         "storage failed; reconnect to retry", false})));
+                  member->peer->close(sync::ProtocolError::internal_error);
+                }
+              }
+              if (done) done(member, error);
+            });
+      });
+  if (appended_since_snapshot_ >= settings_.snapshot_every) write_snapshot();
 }
 
-void Workspace::on_durable(ConnectionId connection, const crdt::CausalContext& covers,
-                           const std::optional<crdt::Error>& error) {
-  --pending_writes_;
-  auto it = members_.find(connection);
-  if (error) {
-    // Not acknowledged: the client keeps the edit in its outbox and resends
-    // it on its next connection, which this one ends.
-    log_event(LogLevel::error, "storage_write_failed",
-              {{"workspace", id_}, {"error", error->message}});
-    if (it != members_.end()) {
-      it->second.peer->send_control(make_frame(sync::encode_message(sync::ErrorMessage{
-          sync::ProtocolError::internal_error, "storage failed; reconnect to retry", false})));
-      it->second.peer->close(sync::ProtocolError::internal_error);
-    }
-    return;
-  }
-  if (it == members_.end()) return;
-  carry_out(connection, it->second, it->second.session.on_durable(covers));
+void Workspace::acknowledge_after_storage(ConnectionId connection, Durable done) {
+  ++pending_writes_;
+  auto self = shared_from_this();
+  store_.flush(
+      [self, connection, done = std::move(done)](std::optional<crdt::Error> error) mutable {
+        boost::asio::post(self->strand_,
+                          [self, connection, done = std::move(done), error = std::move(error)] {
+                            --self->pending_writes_;
+                            auto it = self->members_.find(connection);
+                            done(it == self->members_.end() ? nullptr : &it->second, error);
+                          });
+      });
 }
 
 void Workspace::snapshot_if_changed() {

@@ -16,13 +16,16 @@
 #include "trellis/net/asio.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "metrics.hpp"
 #include "peer.hpp"
 #include "storage/workspace_store.hpp"
+#include "trellis/adapters/event_shadow.hpp"
 #include "trellis/sync/server_session.hpp"
 #include "trellis/sync/workspace_replica.hpp"
 
@@ -55,6 +58,17 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   // A frame of an established connection. False once the session is closed:
   // its connection stops reading.
   bool on_frame(ConnectionId connection, std::span<const std::uint8_t> frame);
+  // A Socket.IO connection joins (join_workspace): it gets `workspace_sync`
+  // (and the ack, if asked for); the others learn that `user` joined.
+  void join_events(ConnectionId connection, std::shared_ptr<EventPeer> peer,
+                   sync::UserIdentity user, std::optional<std::uint64_t> ack_id);
+  // One of the seed's events from a joined Socket.IO connection
+  // (docs/socketio-mapping.md); a change's ack waits until it is durable.
+  void on_event(ConnectionId connection, const std::string& name, const crdt::Json& payload,
+                std::optional<std::uint64_t> ack_id);
+  // A Socket.IO client has applied its first `events_applied` model events
+  // (a ping's pong): its shadow becomes more exact.
+  void on_events_applied(ConnectionId connection, std::uint64_t events_applied);
   // The connection is gone: its user leaves everyone's presence at once.
   void leave(ConnectionId connection);
 
@@ -65,18 +79,29 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   void snapshot_if_changed();
 
  private:
+  // A native connection has `peer` and `session`; a Socket.IO one has
+  // `events` and `shadow`.
   struct Member {
-    std::shared_ptr<Peer> peer;
-    sync::ServerSession session;
+    sync::UserIdentity user;
     crdt::Json presence;  // the user's latest own presence state (null before any)
+    std::shared_ptr<Peer> peer;
+    std::optional<sync::ServerSession> session;
+    std::shared_ptr<EventPeer> events;
+    std::optional<adapters::ClientShadow> shadow;
   };
+  using Durable = std::function<void(Member* member, const std::optional<crdt::Error>& error)>;
 
   void carry_out(ConnectionId connection, Member& member, sync::ServerOutput out);
-  void persist(ConnectionId connection, sync::DurableWrite write, bool new_events);
-  void on_durable(ConnectionId connection, const crdt::CausalContext& covers,
-                  const std::optional<crdt::Error>& error);
+  void persist(ConnectionId connection, crdt::Bytes delta, Durable done);
+  void acknowledge_after_storage(ConnectionId connection, Durable done);
+  void on_change_event(ConnectionId connection, Member& member, const adapters::ClientEvent& event,
+                       std::optional<std::uint64_t> ack_id);
   void fan_out_delta(ConnectionId from, const Frame& frame);
   void fan_out_presence(ConnectionId from, const std::string& user_id, const Frame& frame);
+  void fan_out_events(ConnectionId from, const adapters::Touched& touched,
+                      const std::string& author);
+  void announce_joined(ConnectionId connection, const sync::UserIdentity& user);
+  crdt::Json users_json() const;
   void write_snapshot();
 
   std::string id_;

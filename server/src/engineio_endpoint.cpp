@@ -1,0 +1,334 @@
+#include "engineio_endpoint.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <nlohmann/json.hpp>
+
+#include "engineio_session.hpp"
+#include "http_routes.hpp"
+#include "identity.hpp"
+#include "log.hpp"
+#include "run_on.hpp"
+#include "socketio_connection.hpp"
+#include "websocket_closing.hpp"
+
+namespace trellis::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using adapters::EioPacket;
+using adapters::EioType;
+
+enum class EioError {
+  transport_unknown = 0,
+  session_unknown = 1,
+  bad_method = 2,
+  bad_request = 3,
+  unsupported_version = 5
+};
+
+HttpResponse base_response(const HttpRequest& request, http::status status) {
+  HttpResponse response(status, request.version());
+  response.set(http::field::server, "trellisd");
+  response.keep_alive(request.keep_alive());
+  // Socket.IO polling from a page on another origin (a dev server) needs
+  // CORS; --allowed-origins restricts which (checked before routing).
+  if (auto origin = request.find(http::field::origin); origin != request.end()) {
+    response.set(http::field::access_control_allow_origin, origin->value());
+    response.set(http::field::access_control_allow_credentials, "true");
+    response.set(http::field::vary, "Origin");
+  }
+  return response;
+}
+
+HttpResponse eio_error(const HttpRequest& request, EioError code, std::string_view message) {
+  HttpResponse response = base_response(request, http::status::bad_request);
+  response.set(http::field::content_type, "application/json");
+  response.body() = nlohmann::json{{"code", static_cast<int>(code)}, {"message", message}}.dump();
+  response.prepare_payload();
+  return response;
+}
+
+HttpResponse text_response(const HttpRequest& request, std::string body) {
+  HttpResponse response = base_response(request, http::status::ok);
+  response.set(http::field::content_type, "text/plain; charset=UTF-8");
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+std::string_view query_of(std::string_view target) {
+  const auto question = target.find('?');
+  return question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+}
+
+EioError error_code_for(const adapters::PacketError& error) {
+  return error.code == adapters::PacketErrorCode::unsupported &&
+                 error.message.find("transport") != std::string::npos
+             ? EioError::transport_unknown
+         : error.code == adapters::PacketErrorCode::unsupported ? EioError::unsupported_version
+                                                                : EioError::bad_request;
+}
+
+std::shared_ptr<EngineIoSession> new_session(ServerContext& context) {
+  auto session =
+      std::make_shared<EngineIoSession>(context, new_session_id(), asio::make_strand(context.io));
+  context.engineio.add(session);
+  return session;
+}
+
+// --- WebSocket transport
+
+class EngineIoWebSocket final : public WebSocketLink,
+                                public std::enable_shared_from_this<EngineIoWebSocket> {
+ public:
+  EngineIoWebSocket(ServerContext& context, beast::tcp_stream stream)
+      : context_(context), ws_(std::move(stream)), id_(context.next_connection_id.fetch_add(1)) {}
+
+  void start(HttpRequest request, adapters::HandshakeQuery query) {
+    auto self = shared_from_this();
+    std::weak_ptr<EngineIoWebSocket> weak = self;
+    if (!context_.connections.add(
+            id_,
+            [weak] {
+              if (auto link = weak.lock()) link->close();
+            },
+            context_.config.max_connections)) {
+      return;
+    }
+    context_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(ws_.get_executor(), run(std::move(request), std::move(query)),
+                   [self](std::exception_ptr) { self->finish(); });
+  }
+
+  void send_text(std::string text) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      if (self->closing_) return;
+      self->queued_bytes_ += text.size();
+      self->queue_.push_back(std::move(text));
+      if (self->queued_bytes_ > self->context_.config.outbound_queue_bytes) {
+        // A slow consumer: close; the client reconnects and resyncs.
+        self->context_.metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
+        self->queue_.clear();
+        self->queued_bytes_ = 0;
+        self->close_now();
+        return;
+      }
+      self->write_next();
+    });
+  }
+
+  void close() override {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->close_requested_ = true;
+      self->write_next();
+    });
+  }
+
+ private:
+  asio::awaitable<void> run(HttpRequest request, adapters::HandshakeQuery query) {
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    // Engine.IO has its own heartbeat; this only catches a dead TCP peer.
+    timeouts.idle_timeout =
+        context_.config.ping_interval + context_.config.ping_timeout + context_.config.ping_timeout;
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(adapters::limits::kMaxEioPayloadBytes);
+    boost::system::error_code error;
+    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return;
+
+    bool upgrade = false;
+    if (query.sid) {
+      session_ = context_.engineio.find(*query.sid);
+      if (!session_) {
+        send_text(adapters::encode_packet(EioPacket{EioType::close, {}}));
+        close();
+        co_return;
+      }
+      upgrade = true;
+      auto attach = [session = session_, self = shared_from_this()] {
+        session->attach_websocket(self);
+        return true;
+      };
+      co_await run_on(session_->strand(), std::move(attach));
+    } else {
+      session_ = new_session(context_);
+      auto begin = [session = session_, self = shared_from_this(), &context = context_] {
+        session->start(make_socketio_handler(context, session), /*over_websocket=*/true, self);
+        return true;
+      };
+      co_await run_on(session_->strand(), std::move(begin));
+    }
+
+    beast::flat_buffer buffer;
+    for (;;) {
+      buffer.clear();
+      co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, error));
+      if (error) co_return;
+      context_.metrics.bytes_in.fetch_add(buffer.size(), std::memory_order_relaxed);
+      const auto* data = static_cast<const char*>(buffer.data().data());
+      auto packet = ws_.got_text()
+                        ? adapters::decode_text_packet(std::string_view(data, buffer.size()))
+                        : adapters::decode_binary_packet(std::span<const std::uint8_t>(
+                              reinterpret_cast<const std::uint8_t*>(data), buffer.size()));
+      if (!packet) {
+        log_event(LogLevel::debug, "engineio_bad_packet", {{"error", packet.error().message}});
+        auto end = [session = session_] {
+          session->close("bad packet");
+          return true;
+        };
+        co_await run_on(session_->strand(), std::move(end));
+        co_return;
+      }
+      auto deliver = [session = session_, packet = std::move(*packet), upgrade] {
+        session->on_websocket_packet(packet, upgrade);
+        return !session->closed();
+      };
+      if (!co_await run_on(session_->strand(), std::move(deliver))) co_return;
+    }
+  }
+
+  void write_next() {
+    if (writing_ || closing_) return;
+    if (queue_.empty()) {
+      if (close_requested_) close_now();
+      return;
+    }
+    writing_ = true;
+    auto text = std::make_shared<std::string>(std::move(queue_.front()));
+    queue_.pop_front();
+    queued_bytes_ -= text->size();
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*text), [self = shared_from_this(), text](
+                                             boost::system::error_code error, std::size_t bytes) {
+      self->writing_ = false;
+      if (error) return self->abort();
+      self->context_.metrics.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+      self->write_next();
+    });
+  }
+
+  void close_now() {
+    if (closing_) return;
+    closing_ = true;
+    close_with_grace(ws_, websocket::close_code::normal, shared_from_this());
+  }
+
+  void abort() { abort_socket(ws_); }
+
+  void finish() {
+    if (session_) {
+      asio::post(session_->strand(), [session = session_, self = shared_from_this()] {
+        session->on_websocket_closed(self.get());
+      });
+    }
+    context_.connections.remove(id_);
+    context_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    close_requested_ = true;
+    if (!writing_) write_next();
+  }
+
+  ServerContext& context_;
+  websocket::stream<beast::tcp_stream> ws_;
+  ConnectionId id_;
+  std::shared_ptr<EngineIoSession> session_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_requested_ = false;
+};
+
+}  // namespace
+
+// The session's next polling body (a long poll), or nullopt when refused.
+asio::awaitable<std::optional<std::string>> poll(std::shared_ptr<EngineIoSession> session) {
+  return await_callback<std::optional<std::string>>([session](auto done) {
+    asio::post(session->strand(),
+               [session, done = std::move(done)]() mutable { session->poll(std::move(done)); });
+  });
+}
+
+asio::awaitable<HttpResponse> respond_engineio(ServerContext& context, const HttpRequest& request) {
+  if (request.method() == http::verb::options) {
+    HttpResponse response = base_response(request, http::status::no_content);
+    response.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+    response.set(http::field::access_control_allow_headers, "content-type");
+    response.prepare_payload();
+    co_return response;
+  }
+  auto query = adapters::parse_handshake_query(query_of(request.target()));
+  if (!query) co_return eio_error(request, error_code_for(query.error()), query.error().message);
+  if (query->transport != adapters::EioTransport::polling) {
+    co_return eio_error(request, EioError::bad_request, "a WebSocket request needs the upgrade");
+  }
+  if (!query->sid) {
+    if (request.method() != http::verb::get) {
+      co_return eio_error(request, EioError::bad_method, "Bad handshake method");
+    }
+    auto session = new_session(context);
+    auto start = [session, &context] {
+      session->start(make_socketio_handler(context, session), /*over_websocket=*/false);
+      return true;
+    };
+    co_await run_on(session->strand(), std::move(start));
+    auto polling = poll(session);
+    auto body = co_await std::move(polling);
+    if (!body) co_return eio_error(request, EioError::bad_request, "session closed");
+    co_return text_response(request, std::move(*body));
+  }
+  auto session = context.engineio.find(*query->sid);
+  if (!session) co_return eio_error(request, EioError::session_unknown, "Session ID unknown");
+  if (request.method() == http::verb::get) {
+    auto polling = poll(session);
+    auto body = co_await std::move(polling);
+    if (!body) co_return eio_error(request, EioError::bad_request, "overlapping polls");
+    co_return text_response(request, std::move(*body));
+  }
+  if (request.method() == http::verb::post) {
+    auto post = [session, body = request.body()] {
+      return session->on_post(body).value_or(std::string());
+    };
+    const std::string error = co_await run_on(session->strand(), std::move(post));
+    if (!error.empty()) co_return eio_error(request, EioError::bad_request, error);
+    co_return text_response(request, "ok");
+  }
+  co_return eio_error(request, EioError::bad_method, "use GET or POST");
+}
+
+void start_engineio_websocket(ServerContext& context, beast::tcp_stream stream,
+                              HttpRequest request) {
+  auto query = adapters::parse_handshake_query(query_of(request.target()));
+  if (!query || query->transport != adapters::EioTransport::websocket) {
+    // Not an Engine.IO WebSocket: refuse the upgrade plainly.
+    auto response = std::make_shared<HttpResponse>(
+        eio_error(request, query ? EioError::bad_request : error_code_for(query.error()),
+                  query ? "transport must be websocket" : query.error().message));
+    response->keep_alive(false);
+    auto shared_stream = std::make_shared<beast::tcp_stream>(std::move(stream));
+    http::async_write(*shared_stream, *response,
+                      [shared_stream, response](boost::system::error_code, std::size_t) {
+                        boost::system::error_code ignored;
+                        shared_stream->socket().shutdown(asio::ip::tcp::socket::shutdown_both,
+                                                         ignored);
+                      });
+    return;
+  }
+  std::make_shared<EngineIoWebSocket>(context, std::move(stream))
+      ->start(std::move(request), std::move(*query));
+}
+
+}  // namespace trellis::server

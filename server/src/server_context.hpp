@@ -9,12 +9,15 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "config.hpp"
 #include "engineio_sessions.hpp"
 #include "metrics.hpp"
 #include "storage/workspace_store.hpp"
+#include "trellis/crdt/json.hpp"
 #include "workspace_registry.hpp"
 
 namespace trellis::server {
@@ -46,6 +49,10 @@ struct ServerContext {
   ConnectionSet connections;
   std::atomic<ConnectionId> next_connection_id{1};
   EngineIoSessions engineio;
+  // Decides a Socket.IO CONNECT from its `auth` payload: nullopt allows it,
+  // a message refuses it with CONNECT_ERROR {message}. Empty: allow all
+  // (authentication is on the road map; embedders set this).
+  std::function<std::optional<std::string>(const crdt::Json& auth)> authorize_socketio;
 };
 
 }  // namespace trellis::server

@@ -150,8 +150,17 @@ class SocketIoConnection final : public MessageHandler,
       session.send_message(adapters::encode_sio_packet(refusal));
       return;
     }
-    // The authorization hook: every client is allowed for now (auth is on
-    // the road map); `packet.data` holds the client's `auth` payload.
+    // The authorization hook sees the client's `auth` payload (null when
+    // it sent none); without one configured, everyone is allowed.
+    if (context_.authorize_socketio) {
+      if (auto refusal = context_.authorize_socketio(packet.data)) {
+        SioPacket refused;
+        refused.type = SioType::connect_error;
+        refused.data = Json{{"message", *refusal}};
+        session.send_message(adapters::encode_sio_packet(refused));
+        return;
+      }
+    }
     connected_ = true;
     SioPacket accepted;
     accepted.type = SioType::connect;

@@ -77,8 +77,9 @@ void WorkspaceRegistry::on_loaded(const std::string& id,
       done({nullptr, AcquireError::storage_failed, "the workspace could not be loaded"});
     return;
   }
-  // A fresh server replica id per load: the server originates no events of
-  // its own in the native protocol, and a new id can never reuse a dot.
+  // A fresh server replica id per load: the server stamps Socket.IO
+  // clients' edits with it, and a new id can never reuse a dot after a
+  // crash (an edit forwarded before its commit and then lost).
   crdt::GraphDoc doc(new_server_replica());
   std::uint64_t stored_deltas = 0;
   if (*loaded) {

@@ -167,8 +167,6 @@ void Workspace::on_change_event(ConnectionId connection, Member& member,
     member.events->send_event("error", crdt::Json{{"message", outcome.error->message}});
     metrics_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
   }
-  for (const sync::DeltaMessage& message : messages)
-    fan_out_delta(connection, make_frame(sync::encode_message(message)));
   fan_out_events(connection, outcome.touched, member.user.id);
 
   Durable acknowledge;
@@ -188,9 +186,19 @@ void Workspace::on_change_event(ConnectionId connection, Member& member,
     return;
   }
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    // The store commits in order: the last write's completion covers all.
+    // Native peers get a server-stamped delta only once it is durable: no
+    // one resends it, so a crash before its commit must not leave it in a
+    // native replica the server no longer matches. (Socket.IO peers got
+    // their events already: a reconnect's workspace_sync replaces their
+    // store.) The store commits in order: the last completion covers all.
     const bool last = i + 1 == messages.size();
-    persist(connection, std::move(messages[i].delta), last ? acknowledge : Durable());
+    Frame frame = make_frame(sync::encode_message(messages[i]));
+    Durable done = [this, connection, frame, acknowledge = last ? acknowledge : Durable()](
+                       Member* member, const std::optional<crdt::Error>& error) {
+      if (!error) fan_out_delta(connection, frame);
+      if (acknowledge) acknowledge(member, error);
+    };
+    persist(connection, std::move(messages[i].delta), std::move(done));
   }
 }
 

@@ -97,7 +97,11 @@ asio::awaitable<void> serve(ServerContext& context, std::shared_ptr<beast::tcp_s
       start_engineio_websocket(context, std::move(*stream), std::move(request));
       co_return;
     }
+    // A long poll may wait up to the ping interval for its answer: no
+    // deadline while it does, a fresh one for writing the answer.
+    stream->expires_never();
     HttpResponse response = co_await respond(context, request);
+    stream->expires_after(context.config.http_idle_timeout);
     co_await http::async_write(*stream, response, asio::redirect_error(asio::use_awaitable, error));
     if (error || !response.keep_alive()) break;
   }

@@ -63,7 +63,7 @@ void EngineIoSession::send_message(std::string text) {
 void EngineIoSession::enqueue(EioPacket packet) {
   if (closed_) return;
   if (websocket_ && !upgrading_) {
-    context_.metrics.bytes_out.fetch_add(packet.data.size() + 1, std::memory_order_relaxed);
+    // Counted in bytes_out by the WebSocket writer, as it writes.
     websocket_->send_text(adapters::encode_packet(packet));
     return;
   }

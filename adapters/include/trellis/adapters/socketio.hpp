@@ -17,7 +17,7 @@
 //   2["hello",1]  2/admin,["bye"]  212["foo"]  (an event asking for ack 12)
 //   312["bar"]                        the ack answering 12
 //   1/admin,                          leave "/admin"
-//   51-["baz",{"_placeholder":true,"num":0}]  + one binary message
+//   51-["baz",<reference to attachment 0>]  + one binary message
 //
 // Payload shape per type, checked by the decoder (the receiver must close
 // the connection otherwise): CONNECT an optional object; DISCONNECT none;

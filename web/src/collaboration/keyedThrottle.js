@@ -1,0 +1,54 @@
+// At most one send per key per interval, always ending with the latest value.
+// The first value after a quiet interval goes out at once; values pushed
+// within the interval replace each other and the last is sent when the
+// interval ends. `flush` sends a value now and drops what was pending for its
+// key (a drag's final position must not be overtaken by an older one).
+
+export function createKeyedThrottle(intervalMs, send, clock = { now: () => Date.now(), setTimeout, clearTimeout }) {
+  const lastSentAt = new Map();
+  const pending = new Map(); // key -> {value, timer}
+
+  const sendNow = (key, value) => {
+    lastSentAt.set(key, clock.now());
+    send(key, value);
+  };
+
+  return {
+    push(key, value) {
+      const waiting = pending.get(key);
+      if (waiting) {
+        waiting.value = value;
+        return;
+      }
+      const elapsed = clock.now() - (lastSentAt.get(key) ?? -Infinity);
+      if (elapsed >= intervalMs) {
+        sendNow(key, value);
+        return;
+      }
+      const entry = { value, timer: null };
+      entry.timer = clock.setTimeout(() => {
+        pending.delete(key);
+        sendNow(key, entry.value);
+      }, intervalMs - elapsed);
+      pending.set(key, entry);
+    },
+
+    flush(key, value) {
+      this.cancel(key);
+      sendNow(key, value);
+    },
+
+    cancel(key) {
+      const waiting = pending.get(key);
+      if (!waiting) return;
+      clock.clearTimeout(waiting.timer);
+      pending.delete(key);
+    },
+
+    cancelAll() {
+      for (const { timer } of pending.values()) clock.clearTimeout(timer);
+      pending.clear();
+      lastSentAt.clear();
+    },
+  };
+}

@@ -13,7 +13,24 @@
 #
 # The machine is shared: run it when nothing else compiles, or the numbers
 # measure the compiler.
+#
+# bench/compare.sh sources this file for build_graph_bench alone.
 set -euo pipefail
+
+# Builds trellis_graph_bench in Release into $1 and checks the workload
+# generator against the spec's digests.
+build_graph_bench() {
+  local repo build_dir="$1"
+  repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DTRELLIS_BUILD_TESTS=OFF -DTRELLIS_BUILD_BENCH=ON >/dev/null
+  cmake --build "$build_dir" --target trellis_graph_workload_check trellis_graph_bench
+  "$build_dir/bench/trellis_graph_workload_check"
+}
+
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+  return 0
+fi
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${BUILD_DIR:-$repo/build/bench}"
@@ -25,11 +42,7 @@ if [ "$reps" -lt 5 ]; then
   echo "run_graph_bench: REPS=$reps; the spec asks for at least 5 repetitions" >&2
 fi
 
-cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DTRELLIS_BUILD_TESTS=OFF -DTRELLIS_BUILD_BENCH=ON >/dev/null
-cmake --build "$build_dir" --target trellis_graph_workload_check trellis_graph_bench
-
-"$build_dir/bench/trellis_graph_workload_check"
+build_graph_bench "$build_dir"
 
 # Recorded in the doc: a busy machine (a parallel build) skews every figure.
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"

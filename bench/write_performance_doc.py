@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Writes the graph-workload section of docs/performance.md from the JSON lines
-trellis_graph_bench printed (one per case and repetition).
+"""Writes the graph-workload sections of docs/performance.md from the JSON lines
+trellis_graph_bench and bench/peers/graph_bench.mjs print (one per
+implementation, case and repetition).
 
-Each figure is the median over repetitions with its min–max. Beside it stand the
-anchor figures of graph-workload.md §7 (Yjs, the JS floors), the ratio to them,
-and whether the issue's target is met. The section sits between two markers, so
-the rest of docs/performance.md is left as it is.
+Each figure is the median over repetitions with its min–max. Without --peers
+(bench/run_graph_bench.sh) it writes Trellis's own section, beside the anchor
+figures of graph-workload.md §7 (Yjs, the JS floors). With --peers
+(bench/compare.sh) it writes the side-by-side section: Trellis, Yjs, Automerge,
+Loro and the JS floors measured in the same run, the ratios ours ÷ theirs, and
+the issue's targets judged against this run's Yjs and plain-JS-Map figures.
+Each section sits between its own markers, so the rest of docs/performance.md
+is left as it is.
 """
 
 import argparse
@@ -19,6 +24,8 @@ from pathlib import Path
 
 BEGIN = "<!-- graph-bench:begin (written by bench/run_graph_bench.sh) -->"
 END = "<!-- graph-bench:end -->"
+PEERS_BEGIN = "<!-- BEGIN crdt-peers -->"
+PEERS_END = "<!-- END crdt-peers -->"
 
 # graph-workload.md §7: 2 cores, AMD EPYC, Node 20.20.2, 2026-11-26, medians of 5.
 # kB in the spec is 1000 bytes (2,662 kB / 100,000 updates = 26.6 B).
@@ -142,17 +149,19 @@ def add_cpu_rates(record):
 
 
 def load_results(path):
-    by_case = {}
+    """{implementation: {case: [records]}}; lines without "impl" are Trellis's."""
+    by_impl = {}
     for line in Path(path).read_text().splitlines():
         if line.strip():
             record = json.loads(line)
             add_cpu_rates(record)
+            by_case = by_impl.setdefault(record.get("impl", "trellis"), {})
             by_case.setdefault(record["case"], []).append(record)
-    return by_case
+    return by_impl
 
 
 def summary(by_case, case, field):
-    values = [record[field] for record in by_case.get(case, [])]
+    values = [record[field] for record in by_case.get(case, []) if field in record]
     if not values:
         return None
     return statistics.median(values), min(values), max(values), len(values)
@@ -293,24 +302,292 @@ def section(by_case, build_dir, load_before):
     return "\n".join(lines) + "\n"
 
 
+# The side-by-side section of bench/compare.sh.
+
+IMPLEMENTATIONS = [
+    ("trellis", "Trellis"),
+    ("yjs", "Yjs"),
+    ("automerge", "Automerge"),
+    ("loro", "Loro"),
+    ("plain-map", "plain JS Map (floor)"),
+    ("lww-map", "minimal LWW in JS (floor)"),
+]
+
+# (case, field, label, unit, higher_is_better or None when no ratio applies)
+PEER_WORKLOADS = [
+    ("W1 build, snapshot, load", [
+        ("w1", "entities_per_s", "build", "entities/s", True),
+        ("w1", "snapshot_bytes", "snapshot", "bytes", False),
+        ("w1", "encode_ms", "snapshot encode", "ms", False),
+        ("w1", "load_ms", "load", "ms", False),
+        ("w1", "load_read_all_ms", "load + read all", "ms", False),
+    ]),
+    ("W2 local edits with update capture", [
+        ("w2", "ops_per_s", "edits", "ops/s", True),
+        ("w2", "updates", "updates produced", "messages", None),
+        ("w2", "update_bytes", "update bytes (sum)", "bytes", False),
+        ("w2", "avg_update_bytes", "update bytes (avg)", "B/update", False),
+        ("w2", "snapshot_bytes", "snapshot after edits", "bytes", False),
+    ]),
+    ("W3 concurrent merge", [
+        ("w3", "merge_ms", "merge (both directions)", "ms", False),
+        ("w3", "delta_bytes", "delta bytes (A + B)", "bytes", False),
+        ("w3", "delta_encode_ms", "delta encode (A + B)", "ms", False),
+        ("w3", "local_ops_per_s_a", "local ops, replica A", "ops/s", True),
+        ("w3", "local_ops_per_s_b", "local ops, replica B", "ops/s", True),
+    ]),
+    ("W4 remote applies", [
+        ("w4", "ops_per_s", "applies", "msgs/s", True),
+        ("w4", "messages", "messages applied", "messages", None),
+    ]),
+    ("W5 memory", [
+        ("w5", "rss_mib_after_w1", "RSS growth after W1", "MiB", False),
+        ("w5", "rss_mib_after_w2", "RSS growth after W2", "MiB", False),
+        ("w5", "live_mib_after_w1", "live memory after W1", "MiB", False),
+        ("w5", "live_mib_after_w2", "live memory after W2", "MiB", False),
+    ]),
+]
+
+# (label, case, field, peer, comparison of ours ÷ peer, bound, CPU-time field)
+PEER_TARGETS = [
+    ("W2 local edits ≥ 10× Yjs", "w2", "ops_per_s", "yjs", ">=", 10, "ops_per_cpu_s"),
+    ("W2 local edits > plain JS Map", "w2", "ops_per_s", "plain-map", ">", 1, "ops_per_cpu_s"),
+    ("W4 remote applies ≥ 10× Yjs", "w4", "ops_per_s", "yjs", ">=", 10, "ops_per_cpu_s"),
+    ("W4 remote applies > plain JS Map", "w4", "ops_per_s", "plain-map", ">", 1, "ops_per_cpu_s"),
+    ("W3 merge ≥ 10× faster than Yjs", "w3", "merge_ms", "yjs", "<=", 0.1, "merge_cpu_ms"),
+    ("W1 snapshot ≤ ½ Yjs", "w1", "snapshot_bytes", "yjs", "<=", 0.5, None),
+    ("W5 memory after W1 ≤ ½ Yjs (RSS growth)", "w5", "rss_mib_after_w1", "yjs", "<=", 0.5, None),
+    ("W5 memory after W2 ≤ ½ Yjs (RSS growth)", "w5", "rss_mib_after_w2", "yjs", "<=", 0.5, None),
+    ("W5 memory after W2 ≤ ½ Yjs (live memory)", "w5", "live_mib_after_w2", "yjs", "<=", 0.5, None),
+    ("W2 update bytes ≤ Yjs", "w2", "update_bytes", "yjs", "<=", 1, None),
+]
+
+COMPARISONS = {">=": lambda r, b: r >= b, ">": lambda r, b: r > b, "<=": lambda r, b: r <= b}
+
+PEER_NOTES = [
+    "",
+    "### How each implementation holds the graph",
+    "",
+    "- **Trellis**: `GraphDoc`, as in the section above (deltas encoded with `encode_to`, "
+    "received with `join_encoded`; W3 exchanges the squashed delta log).",
+    "- **Yjs**: root `Y.Map`s `nodes` and `edges`; a node is a `Y.Map` with `type`, "
+    "`position` (one plain `{x, y}` value, replaced whole) and `data` (a `Y.Map` of "
+    "p0..p4); an edge is a plain `{source, target}` value. One `doc.transact` per op; "
+    "updates are the bytes of the doc's `update` event, applied with `Y.applyUpdate`; "
+    "snapshot `encodeStateAsUpdate`; W3 deltas `encodeStateAsUpdate(doc, forkStateVector)`.",
+    "- **Automerge**: its low-level API (the wasm document of `Automerge.getBackend`, as "
+    "in the spec's anchors; it skips the proxies of `Automerge.change`). Root maps `nodes` "
+    "and `edges` (created by the empty document's first change); a node is a map with "
+    "`type`, `position` (a new `{x, y}` map object on every move, so moves stay atomic) "
+    "and `data` (a map of p0..p4); an edge is a map `{source, target}`. One `commit()` per "
+    "op; updates are `getLastLocalChange()`, applied with `loadIncremental`; snapshot "
+    "`save()`, loaded with `loadIncremental` into an empty document (load + read all adds "
+    "`materialize`); W3 deltas `saveSince(forkHeads)`. Actor ids are the spec's replica "
+    "ids as one hex byte (`01`, `09`, ...).",
+    "- **Loro**: root `LoroMap`s `nodes` and `edges`; a node is a `LoroMap` with `type`, "
+    "`position` (a plain `{x, y}` value) and a `data` `LoroMap`; an edge a plain value. "
+    "One `commit()` per op; updates are what `subscribeLocalUpdates` hands over at each "
+    "commit (the `export({mode: 'update', from})` of that commit), applied with "
+    "`import`; snapshot `export({mode: 'snapshot'})`; W3 deltas "
+    "`export({mode: 'update', from: forkVersion})`. Loro elides a write of the value a "
+    "key already holds (spec §1), so its W2 produces fewer updates than ops and its W4 "
+    "applies fewer messages (see *updates produced* and *messages applied*). Loro imports "
+    "a snapshot lazily: compare *load + read all* (`toJSON`).",
+    "- **plain JS Map (floor)**: `Map`s of plain objects, no CRDT metadata. No updates "
+    "exist: W2 captures nothing and its W4 applies the W2 op objects to a copy loaded from "
+    "the snapshot (JSON text). No W3.",
+    "- **minimal LWW in JS (floor)**: the same maps with a Lamport stamp (counter × 256 + "
+    "replica) on every register; an op's update is a JSON array with its stamp, UTF-8 "
+    "encoded, applied by stamp comparison. No W3.",
+    "- **Memory (W5)**: Node runs with `--expose-gc`; `gc()` (twice) before each reading of "
+    "`process.memoryUsage()`. *RSS growth* is comparable across all; *live memory* is, "
+    "for Node, heapUsed + external growth (external holds the WebAssembly memory of "
+    "Automerge and Loro and never shrinks), for Trellis glibc's in-use bytes.",
+    "- The op streams and digests come from `bench/peers/workload.mjs`, which mirrors "
+    "`bench/workload_*.cpp`; what is timed is what the section above lists for Trellis, "
+    "each peer timing the same regions with `performance.now()`.",
+]
+
+
+def read_run_info(path):
+    info = {}
+    if path and Path(path).exists():
+        for line in Path(path).read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key:
+                info[key] = value
+    return info
+
+
+def median_of(by_impl, impl, case, field):
+    stats = summary(by_impl.get(impl, {}), case, field)
+    return stats[0] if stats else None
+
+
+def peer_machine_rows(machine, run_info):
+    rows = [(name, value) for name, value in machine if name != "build"]
+    rows.insert(5, ("Trellis build", dict(machine)["build"]))
+    versions = json.loads(run_info.get("versions", "{}") or "{}")
+    rows += [
+        ("load average after the runs", run_info.get("load_after", "not recorded")),
+        ("Node", f"{versions.get('node', '?')} (V8 {versions.get('v8', '?')})"),
+        ("libraries", ", ".join(f"{name} {version}" for name, version in versions.items()
+                                if name not in ("node", "v8"))),
+        ("rounds", run_info.get("rounds", "?")),
+        ("pinning", run_info.get("pinned", "?")),
+    ]
+    return rows
+
+
+def peer_target_rows(by_impl):
+    rows = []
+    for label, case, field, peer, comparison, bound, cpu_field in PEER_TARGETS:
+        ours = median_of(by_impl, "trellis", case, field)
+        theirs = median_of(by_impl, peer, case, field)
+        if ours is None or theirs is None:
+            continue
+        test = COMPARISONS[comparison]
+        cells = [label, number(ours), f"{number(theirs)} ({dict(IMPLEMENTATIONS)[peer]})",
+                 f"{ours / theirs:.2f}×", f"{comparison} {bound:g}×",
+                 "yes" if test(ours / theirs, bound) else "**no**"]
+        ours_cpu = median_of(by_impl, "trellis", case, cpu_field) if cpu_field else None
+        theirs_cpu = median_of(by_impl, peer, case, cpu_field) if cpu_field else None
+        if ours_cpu and theirs_cpu:
+            cpu_ratio = ours_cpu / theirs_cpu
+            cells += [f"{cpu_ratio:.2f}×", "yes" if test(cpu_ratio, bound) else "**no**"]
+        else:
+            cells += ["—", "—"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def peer_workload_rows(by_impl, metrics):
+    rows = []
+    for case, field, label, unit, higher_is_better in metrics:
+        ours = median_of(by_impl, "trellis", case, field)
+        better = {True: "higher", False: "lower", None: "—"}[higher_is_better]
+        first = True
+        for impl, name in IMPLEMENTATIONS:
+            stats = summary(by_impl.get(impl, {}), case, field)
+            if stats is None:
+                continue
+            median, low, high, runs = stats
+            shown_ratio = "—"
+            if higher_is_better is not None and impl != "trellis" and ours is not None and median:
+                shown_ratio = f"{ours / median:.2f}×"
+            metric_cell = f"{label} ({unit})" if first else ""
+            better_cell = better if first else ""
+            first = False
+            rows.append(f"| {metric_cell} | {better_cell} | {name} | {number(median)} "
+                        f"({number(low)}–{number(high)}) | {runs} | {shown_ratio} |")
+    return rows
+
+
+def peer_contention_rows(by_impl):
+    rows = []
+    for label, case, wall_field, cpu_field in CONTENTION_REGIONS:
+        cells = [label]
+        for impl, _ in IMPLEMENTATIONS:
+            wall = median_of(by_impl, impl, case, wall_field)
+            cpu = median_of(by_impl, impl, case, cpu_field)
+            cells.append(f"{wall / cpu:.2f}" if wall and cpu else "—")
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def peers_section(by_impl, machine, run_info):
+    names = [name for _, name in IMPLEMENTATIONS]
+    lines = [PEERS_BEGIN, "", "## Trellis beside Yjs, Automerge and Loro (W1–W5, one run)", ""]
+    lines += [
+        "Generated by `bench/compare.sh`: the graph workload `shared/bench/graph-workload.md` "
+        "(W1–W5) on Trellis's `GraphDoc` (`trellis_graph_bench`) and, in the same run on the "
+        "same machine, on Yjs, Automerge and Loro and the spec's two plain-JS floors "
+        "(`bench/peers/graph_bench.mjs`, Node). Each round runs every case once for every "
+        "implementation, each run a fresh process pinned to core 1, and rotates the order of "
+        "the implementations from one round to the next, so that load from other work on "
+        "the machine falls on all of them alike. Figures are the median (min–max) over the "
+        "rounds. Every run generated the op streams from mulberry32 and checked the four "
+        "stream digests of the spec's §6, and the W1 / W2 / W4 state digests (a mismatch "
+        "stops the run); W3 checked that both replicas converge.",
+        "",
+        "### Machine",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {value} |" for name, value in peer_machine_rows(machine, run_info)]
+    lines += [
+        "",
+        "### Targets of the issue",
+        "",
+        "Judged on this run's medians, against Yjs and the plain-JS-Map floor measured in the "
+        "same run. *Trellis ÷ peer* is ours divided by theirs: rates (/s) must come out above "
+        "the bound, milliseconds, bytes and MiB below it. The last two columns redo the "
+        "timed targets from CPU time (Trellis: its thread; Node: the whole process, GC "
+        "threads included): on a busy machine wall time also counts waiting for a core.",
+        "",
+        "| target | Trellis | peer (same run) | Trellis ÷ peer | needed | met "
+        "| ÷ on CPU time | met on CPU time |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    lines += peer_target_rows(by_impl)
+    for title, metrics in PEER_WORKLOADS:
+        lines += [
+            "", f"### {title}", "",
+            "*Trellis ÷ this*: above 1× is better for Trellis where higher is better, below "
+            "1× where lower is better.",
+            "",
+            "| metric | better | implementation | median (min–max) | runs | Trellis ÷ this |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += peer_workload_rows(by_impl, metrics)
+    lines += [
+        "", "### Contention check", "",
+        "Wall ÷ CPU time of the headline regions (medians). Near 1 the run had its core; "
+        "near 2 or above, it waited for it about as long as it ran.",
+        "",
+        "| region | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    lines += peer_contention_rows(by_impl)
+    lines += PEER_NOTES
+    lines += ["", PEERS_END]
+    return "\n".join(lines) + "\n"
+
+
+def replace_section(out, begin, end, new_section):
+    """Rewrites the text between begin and end (appending it when absent),
+    reading the file just before writing: other scripts write other sections."""
+    text = out.read_text() if out.exists() else "# Performance\n\n"
+    if begin in text and end in text:
+        before = text[: text.index(begin)]
+        after = text[text.index(end) + len(end):].lstrip("\n")
+        text = before + new_section + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + new_section
+    out.write_text(text)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--results", required=True)
     parser.add_argument("--build-dir", required=True)
     parser.add_argument("--load-before", default="not recorded")
+    parser.add_argument("--peers", action="store_true",
+                        help="write the side-by-side section of bench/compare.sh")
+    parser.add_argument("--run-info", help="key=value lines bench/compare.sh recorded")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
-    new_section = section(load_results(args.results), args.build_dir, args.load_before)
-    out = Path(args.out)
-    text = out.read_text() if out.exists() else "# Performance\n\n"
-    if BEGIN in text and END in text:
-        before = text[: text.index(BEGIN)]
-        after = text[text.index(END) + len(END):].lstrip("\n")
-        text = before + new_section + ("\n" + after if after else "")
+    by_impl = load_results(args.results)
+    if args.peers:
+        run_info = read_run_info(args.run_info)
+        new_section = peers_section(by_impl, machine_description(
+            args.build_dir, run_info.get("load_before", "not recorded")), run_info)
+        replace_section(Path(args.out), PEERS_BEGIN, PEERS_END, new_section)
     else:
-        text = text.rstrip("\n") + "\n\n" + new_section
-    out.write_text(text)
+        new_section = section(by_impl.get("trellis", {}), args.build_dir, args.load_before)
+        replace_section(Path(args.out), BEGIN, END, new_section)
 
 
 if __name__ == "__main__":

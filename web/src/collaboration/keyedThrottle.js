@@ -4,7 +4,15 @@
 // interval ends. `flush` sends a value now and drops what was pending for its
 // key (a drag's final position must not be overtaken by an older one).
 
-export function createKeyedThrottle(intervalMs, send, clock = { now: () => Date.now(), setTimeout, clearTimeout }) {
+// Browsers refuse setTimeout called as a method of another object, hence the
+// wrappers.
+const realClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, delay) => setTimeout(callback, delay),
+  clearTimeout: (timer) => clearTimeout(timer),
+};
+
+export function createKeyedThrottle(intervalMs, send, clock = realClock) {
   const lastSentAt = new Map();
   const pending = new Map(); // key -> {value, timer}
 

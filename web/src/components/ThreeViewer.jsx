@@ -19,11 +19,18 @@ export default function ThreeViewer() {
     const view = new SceneView(container);
     setCanDraw(view.canDraw);
     let timer = null;
+    let shownModel = null;
 
+    // Most changes (drags of nodes, which do not place anything in 3-D) leave
+    // the model as it is: then nothing is rebuilt or drawn.
     const refresh = () => {
       timer = null;
       const { nodes, edges } = workspaceStore.getState();
-      view.update(buildSceneModel(nodes, edges));
+      const model = buildSceneModel(nodes, edges);
+      const modelText = JSON.stringify(model);
+      if (modelText === shownModel) return;
+      shownModel = modelText;
+      view.update(model);
       const summary = view.summary();
       const text = JSON.stringify(summary);
       if (container.dataset.scene !== text) container.dataset.scene = text;

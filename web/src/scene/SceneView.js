@@ -68,7 +68,10 @@ export class SceneView {
     for (const mesh of this.meshes.values()) bounds.expandByObject(mesh);
     const center = bounds.isEmpty() ? new THREE.Vector3() : bounds.getCenter(new THREE.Vector3());
     const radius = bounds.isEmpty() ? 3 : Math.max(2, bounds.getSize(new THREE.Vector3()).length() / 2);
-    const distance = radius / Math.sin((this.camera.fov * Math.PI) / 360);
+    // Fit the narrower of the two fields of view (the viewer column is tall).
+    const verticalHalf = (this.camera.fov * Math.PI) / 360;
+    const horizontalHalf = Math.atan(Math.tan(verticalHalf) * this.camera.aspect);
+    const distance = radius / Math.sin(Math.min(verticalHalf, horizontalHalf));
     const direction = new THREE.Vector3(0.6, 0.55, 0.8).normalize();
     this.camera.position.copy(center).addScaledVector(direction, distance);
     this.camera.lookAt(center);
@@ -79,6 +82,7 @@ export class SceneView {
     this.camera.aspect = width / height;
     this.camera.updateProjectionMatrix();
     this.renderer?.setSize(width, height);
+    this.frameCamera();
     this.render();
   }
 

@@ -16,11 +16,15 @@ export const CURSOR_INTERVAL_MS = 50;
 
 const PRESENCE_KEY = 'presence';
 
+// The page's own origin by default (trellisd serves the frontend).
+const openSocket = (url, options) => (url ? io(url, options) : io(options));
+
 export class CollaborationService {
-  constructor(store, { url, socketOptions = {} } = {}) {
+  constructor(store, { url, socketOptions = {}, createSocket = openSocket } = {}) {
     this.store = store;
     this.url = url;
     this.socketOptions = socketOptions;
+    this.createSocket = createSocket;
     this.socket = null;
     this.workspaceId = null;
     this.username = null;
@@ -38,7 +42,7 @@ export class CollaborationService {
     state.setConnectionStatus('connecting');
     state.setSender(this);
 
-    const socket = this.url ? io(this.url, this.socketOptions) : io(this.socketOptions);
+    const socket = this.createSocket(this.url, this.socketOptions);
     this.socket = socket;
     socket.on('connect', () => {
       this.store.getState().setConnectionStatus('joining');

@@ -7,7 +7,7 @@ import { workspaceStore } from '../store/workspaceStore.js';
 import { NODE_TYPE_DRAG_FORMAT } from './FlowCanvas.jsx';
 
 // Spreads repeated clicks a little so new nodes do not stack exactly.
-const jitter = () => Math.round((Math.random() - 0.5) * 80);
+const jitter = () => Math.round((Math.random() - 0.5) * 240);
 
 export default function Sidebar() {
   const flow = useStoreApi();

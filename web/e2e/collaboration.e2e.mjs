@@ -179,6 +179,8 @@ describe('two users in one workspace', { timeout: 5 * 60000 }, () => {
     const expected = await graphOf(alice);
     assert.deepEqual(await graphOf(bob), expected);
     assert.equal(expected.boxWidth, '3.5');
+    // Nothing the users did so far was refused by the server.
+    for (const page of [alice, bob]) assert.deepEqual(await page.locator('.server-error').allTextContents(), []);
 
     const port = server.port;
     assert.equal(await server.stop(), 0, 'trellisd stops cleanly on SIGTERM');
@@ -196,7 +198,10 @@ describe('two users in one workspace', { timeout: 5 * 60000 }, () => {
     await eventually(() => presenceNames(alice), (names) => names.includes('Bob'), 'Bob back in presence after the restart');
   });
 
-  it('no page threw an uncaught error', () => {
+  it('no page threw an uncaught error, and the server reported none', async () => {
     assert.deepEqual(pageErrors, []);
+    for (const page of [alice, bob]) {
+      assert.deepEqual(await page.locator('.server-error').allTextContents(), []);
+    }
   });
 });

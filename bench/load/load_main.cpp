@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "join_probe.hpp"
 #include "load_generator.hpp"
 #include "load_options.hpp"
 #include "metrics_scrape.hpp"
@@ -75,6 +76,14 @@ int main(int argc, char** argv) {
   if (!address) {
     std::cerr << "trellis_load: " << address.error().message << "\n";
     return 2;
+  }
+  if (options.join_nodes > 0) {
+    const JoinReport joins = run_join_probe(options, url, server_pid);
+    if (server) server->stop();
+    std::cout << join_report_json(joins).dump() << std::endl;
+    for (const std::string& error : joins.errors)
+      std::cerr << "trellis_load: " << error << "\n";
+    return joins.errors.empty() ? 0 : 1;
   }
   const auto rss_idle = server_pid ? process_rss_bytes(*server_pid) : std::nullopt;
 

@@ -19,6 +19,7 @@ constexpr unsigned kMaxClientsPerWorkspace = 1'000;
 constexpr unsigned kMaxConnections = 20'000;
 constexpr unsigned kMaxNodes = 100'000;
 constexpr unsigned kMaxInFlight = 10'000;
+constexpr unsigned kMaxJoinRepeats = 1'000;
 constexpr double kMaxRate = 1e6;
 constexpr double kMaxSeconds = 3600;
 
@@ -135,6 +136,12 @@ const Flag kFlags[] = {
      [](LoadOptions& o, std::string_view v) { return set_seconds(o.warmup_s, v, 0); }},
     {"--nodes", true,
      [](LoadOptions& o, std::string_view v) { return set_count(o.nodes, v, 1, kMaxNodes); }},
+    {"--join-nodes", true,
+     [](LoadOptions& o, std::string_view v) { return set_count(o.join_nodes, v, 0, kMaxNodes); }},
+    {"--join-repeats", true,
+     [](LoadOptions& o, std::string_view v) {
+       return set_count(o.join_repeats, v, 1, kMaxJoinRepeats);
+     }},
     {"--json", false,
      [](LoadOptions& o, std::string_view) -> Problem {
        o.json = true;
@@ -223,6 +230,12 @@ Load:
   --nodes K                    nodes per workspace (default 20)
   --warmup S                   seconds sent but not measured (default 2)
   --duration S                 measured seconds (default 20)
+
+Join (instead of the load):
+  --join-nodes N               add N nodes to a fresh workspace (one edit each),
+                               then time fresh clients joining it: connect to
+                               welcome joined, server CPU, welcome bytes; JSON
+  --join-repeats R             joins to time, one after another (default 5)
 
 Output:
   --json                       one JSON object instead of text

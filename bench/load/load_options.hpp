@@ -41,6 +41,12 @@ struct LoadOptions {
   // Nodes per workspace, created by the workspace's first client.
   unsigned nodes = 20;
 
+  // With join_nodes > 0 the run measures joins instead of load
+  // (join_probe.hpp): a workspace of join_nodes nodes, joined join_repeats
+  // times by fresh clients.
+  unsigned join_nodes = 0;
+  unsigned join_repeats = 5;
+
   bool json = false;
   // Exit 1 unless every edit was acknowledged and reached every other client.
   bool check = false;

@@ -28,18 +28,43 @@ std::optional<double> process_cpu_seconds(pid_t pid) {
   return static_cast<double>(user_ticks + system_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-std::optional<double> process_cpu_wait_seconds(pid_t pid) {
+namespace {
+
+// The two leading fields of /proc/PID/task/*/schedstat, summed over the
+// threads: nanoseconds on a CPU and nanoseconds runnable without one.
+struct ThreadTimes {
+  unsigned long long ran_ns = 0;
+  unsigned long long waited_ns = 0;
+};
+
+std::optional<ThreadTimes> thread_times(pid_t pid) {
   std::error_code error;
   std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", error);
   if (error) return std::nullopt;
-  unsigned long long waited_ns = 0;
+  ThreadTimes total;
   for (const auto& task : tasks) {
     std::ifstream schedstat(task.path() / "schedstat");
-    unsigned long long ran_ns = 0;
-    unsigned long long task_waited_ns = 0;
-    if (schedstat >> ran_ns >> task_waited_ns) waited_ns += task_waited_ns;
+    ThreadTimes times;
+    if (schedstat >> times.ran_ns >> times.waited_ns) {
+      total.ran_ns += times.ran_ns;
+      total.waited_ns += times.waited_ns;
+    }
   }
-  return static_cast<double>(waited_ns) / 1e9;
+  return total;
+}
+
+}  // namespace
+
+std::optional<double> process_cpu_wait_seconds(pid_t pid) {
+  const auto times = thread_times(pid);
+  if (!times) return std::nullopt;
+  return static_cast<double>(times->waited_ns) / 1e9;
+}
+
+std::optional<double> process_cpu_run_seconds(pid_t pid) {
+  const auto times = thread_times(pid);
+  if (!times) return std::nullopt;
+  return static_cast<double>(times->ran_ns) / 1e9;
 }
 
 std::optional<std::size_t> process_rss_bytes(pid_t pid) {

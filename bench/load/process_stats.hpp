@@ -18,6 +18,11 @@ std::optional<double> process_cpu_seconds(pid_t pid);
 // cores it could run on. Threads that have ended no longer count.
 std::optional<double> process_cpu_wait_seconds(pid_t pid);
 
+// CPU seconds of the process's threads in nanosecond resolution (the first
+// field of /proc/PID/task/*/schedstat), for spans too short for the 10 ms
+// ticks of process_cpu_seconds. Threads that have ended no longer count.
+std::optional<double> process_cpu_run_seconds(pid_t pid);
+
 // Resident set size in bytes (/proc/PID/status VmRSS).
 std::optional<std::size_t> process_rss_bytes(pid_t pid);
 

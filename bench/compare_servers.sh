@@ -10,6 +10,7 @@
 #   ROUNDS=5 STEADY_S=20 bench/compare_servers.sh
 #   BUILD_DIR=build/x OUT=/tmp/perf.md bench/compare_servers.sh
 #   SKIP_BUILD=1 bench/compare_servers.sh    # reuse the binaries in BUILD_DIR
+#   REPORT_ONLY=1 bench/compare_servers.sh   # rewrite the section from the last run's results
 #
 # Each round runs every scenario against each of the three servers, in an
 # order that rotates from round to round, each on a fresh server process:
@@ -35,6 +36,19 @@ join_repeats="${JOIN_REPEATS:-5}"
 build_dir="${BUILD_DIR:-$repo/build/h-server-bench}"
 case "$build_dir" in /*) ;; *) build_dir="$repo/$build_dir" ;; esac
 cd "$repo"
+
+saved="$build_dir/compare_servers_results.jsonl"
+write_report() {
+  local run_args
+  eval "run_args=($(cat "$saved.run"))"
+  python3 "$repo/bench/server/write_server_peers.py" --results "$saved" --out "$out" \
+    "${run_args[@]}"
+  echo "compare_servers: wrote $out (raw results: $saved)" >&2
+}
+if [ -n "${REPORT_ONLY:-}" ]; then
+  write_report
+  exit 0
+fi
 
 if [ -z "${SKIP_BUILD:-}" ]; then
   cmake -S "$repo" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -157,9 +171,10 @@ revision="$(git -C "$repo" rev-parse --short HEAD)"
 if [ -n "$(git -C "$repo" status --porcelain -- crdt sync net adapters server)" ]; then
   revision+=" + uncommitted changes"
 fi
-cp "$results" "$build_dir/compare_servers_results.jsonl"
-python3 "$server_dir/write_server_peers.py" --results "$results" --out "$out" \
-  --build-dir "$build_dir" --revision "$revision" --placement "$placement" \
+cp "$results" "$saved"
+# What the report needs besides the results, so that REPORT_ONLY=1 can
+# write the section again (after editing bench/server/profile_notes.md).
+printf '%q ' --build-dir "$build_dir" --revision "$revision" --placement "$placement" \
   --load-before "$load_before" --load-after "$load_after" --date "$started" \
-  --rounds "$rounds" --join-repeats "$join_repeats"
-echo "compare_servers: wrote $out (raw results: $build_dir/compare_servers_results.jsonl)" >&2
+  --rounds "$rounds" --join-repeats "$join_repeats" >"$saved.run"
+write_report

@@ -61,8 +61,17 @@ WorkspaceReplica::WorkspaceReplica(ReplicaId server, crdt::GraphDoc loaded, std:
 }
 
 Bytes WorkspaceReplica::catch_up_for(const CausalContext& known) const {
+  // A peer that knows nothing lacks the whole state, which is what the
+  // entries joined, or delta_since, would rebuild at length.
+  if (known.empty()) return crdt::encode(doc_);
   auto missing = log_.missing_for(known);
-  if (!missing) return crdt::encode(doc_.delta_since(known));
+  // Re-decoding and joining an entry costs more than diffing one entity of
+  // the state, so a peer that lacks as many entries as the document has
+  // entities is served from the state instead.
+  const std::size_t entities = doc_.nodes().size() + doc_.edges().size();
+  if (!missing || (missing->size() > 1 && missing->size() >= entities)) {
+    return crdt::encode(doc_.delta_since(known));
+  }
   if (missing->size() == 1) return missing->front()->delta;
   crdt::GraphDoc group;
   for (const DeltaLog::Entry* entry : *missing) {

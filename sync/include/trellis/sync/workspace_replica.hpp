@@ -25,8 +25,10 @@ class WorkspaceReplica {
   const DeltaLog& log() const { return log_; }
 
   // What a replica that has seen `known` lacks, as one encoded delta: the
-  // log's missing entries joined, or delta_since when the log does not
-  // reach back far enough.
+  // whole state when `known` is empty; else the log's missing entries
+  // joined, or delta_since when the log does not reach back far enough or
+  // the peer lacks at least as many entries as the document has entities
+  // (diffing the state is then the cheaper way).
   Bytes catch_up_for(const CausalContext& known) const;
 
   // Joins a client's delta. `origin` is the client's replica: every dot the

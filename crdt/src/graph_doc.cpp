@@ -428,7 +428,9 @@ struct DocSource {
   }
   template <class F>
   void for_each_entity(EntityKind kind, F&& f) const {
-    for (const auto& [id, entity] : doc.entities(kind)) {
+    for (const auto& [id, bound] : doc.entities(kind)) {
+      // A named reference: clang before 16 cannot capture a structured binding.
+      const EntityState& entity = bound;
       auto merge = [&entity](LwwMap<FieldKey, Json>& fields) {
         fields.join(entity.fields);
         std::uint64_t highest = 0;
@@ -463,7 +465,8 @@ struct MovingDocSource {
   }
   template <class F>
   void for_each_entity(EntityKind kind, F&& f) {
-    for (auto& [id, entity] : kind == EntityKind::node ? nodes : edges) {
+    for (auto& [id, bound] : kind == EntityKind::node ? nodes : edges) {
+      EntityState& entity = bound;  // captured below (see DocSource)
       auto merge = [&entity](LwwMap<FieldKey, Json>& fields) {
         std::uint64_t highest = 0;
         for (const auto& entry : entity.fields.entries()) {

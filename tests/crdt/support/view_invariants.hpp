@@ -106,8 +106,9 @@ inline std::optional<std::string> find_view_violation(const GraphDoc& doc) {
     if (edge_view(doc, id) != edge) return "edge_view(" + id + ") differs from edges_view";
   }
   for (const auto& [id, entity] : doc.edges()) {
-    auto names_present_node = [&](const char* role) {
-      const Json* end = entity.fields.get(FieldKey::top(role));
+    // `fields` by name: clang before 16 cannot capture a structured binding.
+    auto names_present_node = [&doc, &fields = entity.fields](const char* role) {
+      const Json* end = fields.get(FieldKey::top(role));
       return end && end->is_string() && doc.has_node(end->get<std::string>());
     };
     const bool should_show =

@@ -163,6 +163,20 @@ def all_runs_complete(values, scenario):
     return rows
 
 
+def overloaded_at_fixed_rate(values):
+    """Servers that could not keep up with the fixed load: their latency is a backlog."""
+    rows = []
+    for server in SERVERS:
+        busy = median_of(values, server, "steady_server_cpu")
+        if busy is not None and busy >= 90:
+            delivered = median_of(values, server, "steady_delivered")
+            rows.append(f"{LABELS[server]} used {busy:.0f} % of its core at 2,000 sends/s and "
+                        f"delivered {delivered:,.0f} of the 8,000 events/s in the window: it could "
+                        "not keep up, so its latency there is the time spent in its backlog "
+                        "(the rest arrived after the window).")
+    return rows
+
+
 def section(args, values, failures):
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     socketio = json.loads(
@@ -257,9 +271,10 @@ def section(args, values, failures):
         note="The WebSocket message that carries the state: Socket.IO's `workspace_sync` Engine.IO "
         "packet, or the native `welcome` (msgpack, the catch-up delta of the CRDT).")
     notes = all_runs_complete(values, "steady") + all_runs_complete(values, "saturation")
+    notes += overloaded_at_fixed_rate(values)
     notes += [f"Failed run: {failure}." for failure in failures]
     if notes:
-        lines += ["### Incomplete runs", ""] + [f"- {note}" for note in notes] + [""]
+        lines += ["### Incomplete or overloaded runs", ""] + [f"- {note}" for note in notes] + [""]
     lines += [
         "### Caveats",
         "",

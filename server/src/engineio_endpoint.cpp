@@ -12,6 +12,7 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
+#include "close_codes.hpp"
 #include "engineio_session.hpp"
 #include "http_routes.hpp"
 #include "identity.hpp"
@@ -117,12 +118,16 @@ class EngineIoWebSocket final : public WebSocketLink,
       if (self->closing_) return;
       self->queued_bytes_ += text.size();
       self->queue_.push_back(std::move(text));
-      if (self->queued_bytes_ > self->context_.config.outbound_queue_bytes) {
+      // A message alone in the queue is always taken, whatever its size (a
+      // workspace_sync may be larger than the bound): the bound is on the
+      // backlog, as in OutboundQueue.
+      if (self->queue_.size() > 1 &&
+          self->queued_bytes_ > self->context_.config.outbound_queue_bytes) {
         // A slow consumer: close; the client reconnects and resyncs.
         self->context_.metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
         self->queue_.clear();
         self->queued_bytes_ = 0;
-        self->close_now();
+        self->close_now(close_code::slow_consumer);
         return;
       }
       self->write_next();
@@ -221,10 +226,10 @@ class EngineIoWebSocket final : public WebSocketLink,
     });
   }
 
-  void close_now() {
+  void close_now(std::uint16_t code = close_code::normal) {
     if (closing_) return;
     closing_ = true;
-    close_with_grace(ws_, websocket::close_code::normal, shared_from_this());
+    close_with_grace(ws_, websocket::close_reason(code), shared_from_this());
   }
 
   void abort() { abort_socket(ws_); }

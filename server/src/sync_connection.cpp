@@ -208,6 +208,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
           sync::ErrorMessage{sync::ProtocolError::slow_consumer,
                              "this connection fell too far behind; reconnect to resync", false})));
       close_after_queue(close_code::slow_consumer);
+      abort_unless_closed_within(kCloseGrace);
       return;
     }
     write_next();
@@ -243,6 +244,16 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
 
   // Closes the socket at once (after the close handshake, or instead of it).
   void abort() { abort_socket(ws_); }
+
+  // A peer that reads nothing at all never lets the write in flight finish,
+  // so the error and the close queued behind it would wait for the idle
+  // timeout (ping interval + timeout): give them `grace`, then drop it.
+  void abort_unless_closed_within(std::chrono::steady_clock::duration grace) {
+    auto timer = std::make_shared<asio::steady_timer>(ws_.get_executor(), grace);
+    timer->async_wait([self = shared_from_this(), timer](boost::system::error_code error) {
+      if (!error && !self->closing_) self->abort();
+    });
+  }
 
   // The reader is done: leave the workspace and let the writer finish.
   void finish() {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "trellis/crdt/value_codec.hpp"
+
 namespace trellis::adapters {
 
 namespace {
@@ -65,6 +67,8 @@ class PayloadReader {
 // The size of `value` as JSON text, and its depth, stopping early once past
 // the limits (a hostile payload is never walked further than needed).
 struct Extent {
+  std::size_t max_depth = event_limits::kMaxEntityDepth;
+  std::size_t max_bytes = event_limits::kMaxEntityBytes;
   std::size_t bytes = 0;
   std::size_t depth = 0;
   bool over = false;
@@ -73,7 +77,7 @@ struct Extent {
 void measure(const Json& value, std::size_t depth, Extent& extent) {
   if (extent.over) return;
   extent.depth = std::max(extent.depth, depth);
-  if (depth > event_limits::kMaxEntityDepth || extent.bytes > event_limits::kMaxEntityBytes) {
+  if (depth > extent.max_depth || extent.bytes > extent.max_bytes) {
     extent.over = true;
     return;
   }
@@ -94,7 +98,7 @@ void measure(const Json& value, std::size_t depth, Extent& extent) {
   } else {
     extent.bytes += value.dump().size();
   }
-  if (extent.bytes > event_limits::kMaxEntityBytes) extent.over = true;
+  if (extent.bytes > extent.max_bytes) extent.over = true;
 }
 
 std::optional<Refusal> check_extent(const PayloadReader& reader, std::string_view what,
@@ -236,6 +240,20 @@ crdt::Result<ClientEvent, Refusal> parse_known(std::string_view name, const Json
   }
   if (name == "leave_workspace") return ClientEvent{LeaveWorkspace{std::move(workspace_id)}};
   if (name == "sync_request") return ClientEvent{SyncRequest{std::move(workspace_id)}};
+  if (name == "presence_update") {
+    const Json* state = nullptr;
+    if (auto refusal = reader.object("state", state)) return *refusal;
+    // The JSON text bounds the walk; the encoded size is what a native
+    // `presence` frame must fit.
+    Extent extent{crdt::limits::kMaxValueDepth - 1, 4 * event_limits::kMaxPresenceBytes};
+    measure(*state, 1, extent);
+    if (extent.over || crdt::encode_value(*state).size() > event_limits::kMaxPresenceBytes) {
+      return reader.refuse(
+          "'state' is larger than " + std::to_string(event_limits::kMaxPresenceBytes) +
+          " bytes encoded, or nested deeper than " + std::to_string(extent.max_depth) + " levels");
+    }
+    return ClientEvent{PresenceUpdate{*state, std::move(workspace_id)}};
+  }
   if (name == "node_change" || name == "edge_change") {
     const EntityKind kind = name == "node_change" ? EntityKind::node : EntityKind::edge;
     const char* member = kind == EntityKind::node ? "node" : "edge";
@@ -325,6 +343,10 @@ OutgoingEvent workspace_sync_event(Json nodes, Json edges, Json users,
                                  {"users", std::move(users)},
                                  {"workspaceId", workspace_id},
                                  {"currentUser", std::move(current_user)}}};
+}
+
+OutgoingEvent presence_update_event(std::string_view user_id, Json state) {
+  return {"presence_update", Json{{"userId", user_id}, {"state", std::move(state)}}};
 }
 
 OutgoingEvent error_event(std::string_view message) {

@@ -41,6 +41,9 @@ class EventPeer {
   virtual void send_event(std::string name, crdt::Json payload) = 0;
   // The answer to the client's event that asked for acknowledgement `id`.
   virtual void send_ack(std::uint64_t id, crdt::Json payload) = 0;
+  // Another user's presence_update {userId, state}: replaces that user's
+  // presence not yet sent (presence is ephemeral; only the latest matters).
+  virtual void send_presence(const std::string& user_id, crdt::Json payload) = 0;
 };
 
 }  // namespace trellis::server

@@ -1,6 +1,9 @@
 #include "socketio_connection.hpp"
 
 #include <boost/asio/post.hpp>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "identity.hpp"
 #include "log.hpp"
@@ -90,6 +93,10 @@ class SocketIoConnection final : public MessageHandler,
       if (auto connection = connection_.lock())
         connection->send_ack(generation_, ack_id, std::move(payload));
     }
+    void send_presence(const std::string& user_id, Json payload) override {
+      if (auto connection = connection_.lock())
+        connection->send_presence(generation_, user_id, std::move(payload));
+    }
 
    private:
     std::weak_ptr<SocketIoConnection> connection_;
@@ -104,10 +111,33 @@ class SocketIoConnection final : public MessageHandler,
       if (sync || name == "node_change" || name == "edge_change" || name == "node_data_update") {
         ++self.model_events_;
       }
+      // A presence still waiting must not draw a user who has just left.
+      if (name == "user_left" && payload.contains("userId") && payload["userId"].is_string()) {
+        self.pending_presence_.erase(payload["userId"].get<std::string>());
+      }
       self.emit(session, name, payload);
       // A ping right behind the sync: its pong tells the workspace that the
       // client's model is the synced state, before its first edit.
       if (sync) session.ping_now();
+    });
+  }
+  // Presence is coalesced: updates that arrive while a flush is pending
+  // replace that user's earlier one, so a client gets at most one per user
+  // per turn of its strand however fast the others move their cursors.
+  void send_presence(std::uint64_t generation, const std::string& user_id, Json payload) {
+    post([generation, user_id, payload = std::move(payload)](SocketIoConnection& self,
+                                                             EngineIoSession&) mutable {
+      if (!self.connected_ || generation != self.generation_) return;
+      self.pending_presence_[user_id] = std::move(payload);
+      if (self.presence_flush_posted_) return;
+      self.presence_flush_posted_ = true;
+      self.post([](SocketIoConnection& self, EngineIoSession& session) {
+        self.presence_flush_posted_ = false;
+        auto pending = std::exchange(self.pending_presence_, {});
+        if (!self.connected_) return;
+        for (auto& [user, presence] : pending)
+          self.emit(session, "presence_update", presence);
+      });
     });
   }
   void send_ack(std::uint64_t generation, std::uint64_t ack_id, Json payload) {
@@ -234,6 +264,7 @@ class SocketIoConnection final : public MessageHandler,
     workspace_ = std::move(acquired.workspace);
     user_ = new_user(username);
     ++generation_;
+    pending_presence_.clear();  // the old join's users
     model_events_ = 0;
     acknowledged_ = 0;
     auto membership = std::make_shared<Membership>(weak_from_this(), generation_);
@@ -248,6 +279,7 @@ class SocketIoConnection final : public MessageHandler,
     auto workspace = std::move(workspace_);
     workspace_.reset();
     ++generation_;  // what the old workspace still sends is dropped
+    pending_presence_.clear();
     asio::post(workspace->strand(), [workspace, id = id_] { workspace->leave(id); });
     context_.registry.release(workspace);
   }
@@ -262,6 +294,8 @@ class SocketIoConnection final : public MessageHandler,
   std::uint64_t generation_ = 0;  // of the current join
   std::uint64_t model_events_ = 0;
   std::uint64_t acknowledged_ = 0;
+  std::map<std::string, Json> pending_presence_;  // by user id, of the current join
+  bool presence_flush_posted_ = false;
 };
 
 }  // namespace

@@ -80,6 +80,13 @@ void Workspace::join_events(ConnectionId connection, std::shared_ptr<EventPeer> 
   adapters::OutgoingEvent sync =
       joined.shadow->sync(replica_.doc(), users_json(), user_json(joined.user), id_);
   joined.events->send_event(std::move(sync.name), std::move(sync.payload));
+  // Then where everyone already here is (cursor, selection), as a native
+  // newcomer gets it right after welcome.
+  for (const auto& [other_id, other] : members_) {
+    if (other_id == connection || other.presence.is_null()) continue;
+    auto presence = adapters::presence_update_event(other.user.id, other.presence);
+    joined.events->send_presence(other.user.id, std::move(presence.payload));
+  }
   if (ack_id) joined.events->send_ack(*ack_id, crdt::Json{{"ok", true}});
   announce_joined(connection, user);
 }
@@ -133,11 +140,23 @@ void Workspace::on_event(ConnectionId connection, const std::string& name,
     if (ack_id) member.events->send_ack(*ack_id, crdt::Json{{"ok", true}});
     return;
   }
+  if (auto* presence = std::get_if<adapters::PresenceUpdate>(&*parsed)) {
+    on_presence_event(connection, member, std::move(presence->state), ack_id);
+    return;
+  }
   if (std::holds_alternative<adapters::JoinWorkspace>(*parsed) ||
       std::holds_alternative<adapters::LeaveWorkspace>(*parsed)) {
     return;  // the connection handles these before they reach a workspace
   }
   on_change_event(connection, member, *parsed, ack_id);
+}
+
+void Workspace::on_presence_event(ConnectionId connection, Member& member, crdt::Json state,
+                                  std::optional<std::uint64_t> ack_id) {
+  metrics_.presence_in.fetch_add(1, std::memory_order_relaxed);
+  member.presence = std::move(state);
+  fan_out_presence(connection, member, nullptr);
+  if (ack_id) member.events->send_ack(*ack_id, crdt::Json{{"ok", true}});
 }
 
 void Workspace::on_change_event(ConnectionId connection, Member& member,
@@ -229,7 +248,7 @@ void Workspace::carry_out(ConnectionId connection, Member& member, sync::ServerO
     if (auto decoded = sync::decode_message(*out.presence)) {
       member.presence = std::get<sync::Presence>(*decoded).state["state"];
     }
-    fan_out_presence(connection, member.user.id, make_frame(std::move(*out.presence)));
+    fan_out_presence(connection, member, make_frame(std::move(*out.presence)));
   }
   if (out.broadcast) {
     // A native client's delta: native peers take the frame as is (Socket.IO
@@ -274,11 +293,19 @@ void Workspace::fan_out_events(ConnectionId from, const adapters::Touched& touch
   }
 }
 
-void Workspace::fan_out_presence(ConnectionId from, const std::string& user_id,
-                                 const Frame& frame) {
-  for (const auto& [id, member] : members_) {
-    if (id == from || !member.peer) continue;
-    member.peer->send_presence(user_id, frame);
+void Workspace::fan_out_presence(ConnectionId from, const Member& member, Frame native_frame) {
+  const std::string& user_id = member.user.id;
+  for (const auto& [id, other] : members_) {
+    if (id == from) continue;
+    if (other.peer) {
+      if (!native_frame)
+        native_frame = make_frame(sync::user_presence_frame(member.user, member.presence));
+      other.peer->send_presence(user_id, native_frame);
+    }
+    if (other.events) {
+      auto event = adapters::presence_update_event(user_id, member.presence);
+      other.events->send_presence(user_id, std::move(event.payload));
+    }
     metrics_.presence_out.fetch_add(1, std::memory_order_relaxed);
   }
 }

@@ -97,7 +97,12 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   void on_change_event(ConnectionId connection, Member& member, const adapters::ClientEvent& event,
                        std::optional<std::uint64_t> ack_id);
   void fan_out_delta(ConnectionId from, const Frame& frame);
-  void fan_out_presence(ConnectionId from, const std::string& user_id, const Frame& frame);
+  // `member`'s presence, now member.presence, to everyone else: native
+  // peers get `native_frame` (built here when null), Socket.IO peers
+  // presence_update.
+  void fan_out_presence(ConnectionId from, const Member& member, Frame native_frame);
+  void on_presence_event(ConnectionId connection, Member& member, crdt::Json state,
+                         std::optional<std::uint64_t> ack_id);
   void fan_out_events(ConnectionId from, const adapters::Touched& touched,
                       const std::string& author);
   void announce_joined(ConnectionId connection, const sync::UserIdentity& user);

@@ -167,6 +167,20 @@ std::vector<Refused> refusals() {
        "more than 256 keys", n1},
       {"node_data_update", Json{{"nodeId", "n1"}, {"data", {{"k", huge}}}, {"workspaceId", "w1"}},
        "larger than", n1},
+      {"presence_update", Json{{"workspaceId", "w1"}}, "'state' (an object) is missing", {}},
+      {"presence_update",
+       Json{{"state", "here"}, {"workspaceId", "w1"}},
+       "'state' must be an object",
+       {}},
+      {"presence_update",
+       Json{{"state", {{"cursor", std::string(event_limits::kMaxPresenceBytes, 'c')}}},
+            {"workspaceId", "w1"}},
+       "'state' is larger than",
+       {}},
+      {"presence_update",
+       Json{{"state", {{"d", deep}}}, {"workspaceId", "w1"}},
+       "'state' is larger than",
+       {}},
   };
 }
 
@@ -193,6 +207,25 @@ TEST(EventParse, AcceptsPayloadsAtEveryLimit) {
                          Json{{"workspaceId", std::string(event_limits::kMaxWorkspaceIdBytes, 'w')},
                               {"username", std::string(event_limits::kMaxUsernameBytes, 'u')}})
           .ok());
+}
+
+TEST(EventParse, ReadsPresenceUpdatesUpToTheNativeFrameBound) {
+  const Json state{{"cursor", {{"x", 1.5}, {"y", -2}}}, {"selected", "n1"}};
+  auto presence = std::get<PresenceUpdate>(
+      parsed("presence_update", Json{{"state", state}, {"workspaceId", "w1"}}));
+  EXPECT_EQ(presence.state, state);
+  EXPECT_EQ(presence.workspace_id, "w1");
+  // Just under the bound once encoded: a string's header is 3 bytes, the
+  // map's 1, the key's 2.
+  const std::string fill(event_limits::kMaxPresenceBytes - 6, 'c');
+  EXPECT_TRUE(
+      parse_client_event("presence_update", Json{{"state", {{"c", fill}}}, {"workspaceId", "w1"}})
+          .ok());
+  EXPECT_FALSE(parse_client_event("presence_update",
+                                  Json{{"state", {{"c", fill + "cc"}}}, {"workspaceId", "w1"}})
+                   .ok());
+  EXPECT_EQ(presence_update_event("u1", state).payload, (Json{{"userId", "u1"}, {"state", state}}));
+  EXPECT_EQ(presence_update_event("u1", state).name, "presence_update");
 }
 
 TEST(EventParse, BuildsTheSeedsServerEventShapes) {

@@ -182,6 +182,40 @@ for (const [label, transports] of [['default transports', undefined], ['websocke
       alice.close();
     });
 
+    test('presence_update reaches the others, a joiner gets the current presence, user_left ends it', async () => {
+      const ws = freshWorkspace();
+      const alice = await join(server.url, ws, 'alice', transports);
+      const bob = await join(server.url, ws, 'bob', transports);
+      const aliceId = alice.sync.currentUser.id;
+      const state = { cursor: { x: 10, y: 20 }, selectedNodeId: 'n1' };
+      assert.deepEqual(await emitWithAck(alice, 'presence_update', { workspaceId: ws, state }), { ok: true });
+      assert.deepEqual(await nextEvent(bob, 'presence_update'), { userId: aliceId, state });
+      // Only the latest state counts: a burst may be coalesced, never reordered.
+      for (let x = 0; x < 20; x++) alice.emit('presence_update', { workspaceId: ws, state: { cursor: { x, y: 0 } } });
+      await nextEvent(bob, 'presence_update', (p) => p.state.cursor.x === 19);
+      const xs = bob.received.filter((e) => e.name === 'presence_update').slice(1).map((e) => e.payload.state.cursor.x);
+      assert.deepEqual(xs, [...xs].sort((a, b) => a - b), 'presence arrives in order');
+
+      const carol = await join(server.url, ws, 'carol', transports);
+      const known = await nextEvent(carol, 'presence_update', (p) => p.userId === aliceId);
+      assert.deepEqual(known.state, { cursor: { x: 19, y: 0 } });
+
+      const refused = await emitWithAck(alice, 'presence_update', { workspaceId: ws, state: 'here' });
+      assert.equal(refused.ok, false);
+      alice.emit('presence_update', { workspaceId: ws, state: { blob: 'x'.repeat(20000) } });
+      await nextEvent(alice, 'error', (p) => /larger than/.test(p.message));
+
+      alice.close();
+      assert.equal((await nextEvent(bob, 'user_left')).userId, aliceId);
+      const dave = await join(server.url, ws, 'dave', transports);
+      await sleep(150);
+      assert.equal(dave.received.filter((e) => e.name === 'presence_update' && e.payload.userId === aliceId).length, 0,
+                   'a user who left has no presence');
+      assert.equal(alice.received.filter((e) => e.name === 'presence_update').length, 0,
+                   'the sender hears nothing of its own presence');
+      bob.close(); carol.close(); dave.close();
+    });
+
     test('another namespace gets CONNECT_ERROR', async () => {
       const socket = io(`${server.url}/admin`, { forceNew: true, reconnection: false, transports });
       const error = await withTimeout(new Promise((resolve) => socket.on('connect_error', resolve)), 5000, 'connect_error');

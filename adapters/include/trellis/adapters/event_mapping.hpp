@@ -5,14 +5,16 @@
 // Client → server: join_workspace {workspaceId, username},
 // leave_workspace {workspaceId}, node_change {type, node, workspaceId},
 // edge_change {type, edge, workspaceId}, node_data_update {nodeId, data,
-// workspaceId}, sync_request {workspaceId}. parse_client_event checks the
+// workspaceId}, sync_request {workspaceId}; and one Trellis extension,
+// presence_update {workspaceId, state}. parse_client_event checks the
 // shape and every size before anything touches a document: a payload it
 // refuses gets an EventError whose message the server answers as
 // `error {message}` to the sender alone, and nothing changes.
 //
 // Server → client: node_change {type, node, userId}, edge_change {type, edge,
 // userId}, node_data_update {nodeId, data, userId}, workspace_sync {nodes,
-// edges, users, workspaceId, currentUser}, error {message}; built here so
+// edges, users, workspaceId, currentUser}, presence_update {userId, state},
+// error {message}; built here so
 // that every shape lives in one place. What to send whom is event_shadow.hpp.
 
 #include <cstddef>
@@ -26,6 +28,7 @@
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/limits.hpp"
 #include "trellis/crdt/result.hpp"
+#include "trellis/sync/protocol.hpp"
 
 namespace trellis::adapters {
 
@@ -45,6 +48,10 @@ inline constexpr std::size_t kMaxEntityDepth = crdt::limits::kMaxValueDepth + 2;
 // Members of one node or edge object, and keys of one `data` object.
 inline constexpr std::size_t kMaxTopLevelFields = 64;
 inline constexpr std::size_t kMaxDataKeys = 256;
+// Bytes of one presence state, encoded as a CRDT field value: the native
+// protocol's own bound, so a Socket.IO user's presence always fits in a
+// native `presence` frame.
+inline constexpr std::size_t kMaxPresenceBytes = sync::limits::kMaxClientPresenceBytes;
 }  // namespace event_limits
 
 // `delete` on the wire; `remove` (React Flow's word) is accepted too.
@@ -95,9 +102,17 @@ struct NodeDataUpdate {
 struct SyncRequest {
   std::string workspace_id;
 };
+// The sender's ephemeral presence (a JSON object: cursor, selection, ...),
+// never stored. The workspace's other clients get it as presence_update
+// {userId, state}, native clients as `presence`; only each user's latest
+// state is kept, and `user_left` ends it.
+struct PresenceUpdate {
+  Json state;
+  std::string workspace_id;
+};
 
 using ClientEvent = std::variant<JoinWorkspace, LeaveWorkspace, NodeChange, EdgeChange,
-                                 NodeDataUpdate, SyncRequest>;
+                                 NodeDataUpdate, SyncRequest, PresenceUpdate>;
 
 // `name` is the Socket.IO event name, `payload` its first argument.
 crdt::Result<ClientEvent, EventError> parse_client_event(std::string_view name,
@@ -124,6 +139,7 @@ OutgoingEvent edge_change_event(ChangeType type, Json edge, std::string_view use
 OutgoingEvent node_data_update_event(std::string_view node_id, Json data, std::string_view user_id);
 OutgoingEvent workspace_sync_event(Json nodes, Json edges, Json users,
                                    std::string_view workspace_id, Json current_user);
+OutgoingEvent presence_update_event(std::string_view user_id, Json state);
 OutgoingEvent error_event(std::string_view message);
 
 }  // namespace trellis::adapters

@@ -56,7 +56,9 @@ HttpResponse base_response(const HttpRequest& request, http::status status) {
 HttpResponse eio_error(const HttpRequest& request, EioError code, std::string_view message) {
   HttpResponse response = base_response(request, http::status::bad_request);
   response.set(http::field::content_type, "application/json");
-  response.body() = nlohmann::json{{"code", static_cast<int>(code)}, {"message", message}}.dump();
+  // The message may quote the request; invalid UTF-8 is replaced, never thrown on.
+  response.body() = nlohmann::json{{"code", static_cast<int>(code)}, {"message", message}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   response.prepare_payload();
   return response;
 }

@@ -32,7 +32,10 @@ HttpResponse make_response(const HttpRequest& request, http::status status,
 
 HttpResponse json_response(const HttpRequest& request, http::status status,
                            const nlohmann::json& body) {
-  return make_response(request, status, "application/json", body.dump() + "\n");
+  // Error messages quote the request (its path, a header): bytes that are not
+  // UTF-8 are replaced rather than thrown on, so every request gets an answer.
+  return make_response(request, status, "application/json",
+                       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 HttpResponse error_response(const HttpRequest& request, http::status status,

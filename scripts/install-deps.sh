@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Trellis builds and tests with. Idempotent: it
-# asks apt only for what is missing, so a second run costs a dpkg query.
+# Installs the Debian 12 packages Trellis builds with (and, with --test, the
+# ones only the tests need: Chromium for the browser test, clang-14 and
+# libFuzzer's runtime for the fuzz targets). Idempotent: it asks apt only
+# for what is missing, so a second run costs a dpkg query.
 # Boost stays at Debian's default 1.74: libmsgpack-cxx-dev depends on it and
 # conflicts with libboost1.81-dev.
 set -euo pipefail
@@ -14,6 +16,13 @@ packages=(
 # Node.js 20 and npm run the socket.io-client tests: the machine's own when
 # present, Debian's otherwise.
 if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi
+
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium clang-14 libclang-rt-14-dev)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--test]" >&2
+  exit 2
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

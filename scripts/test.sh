@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs every test: the release
-# build (unit, property and codec tests; benchmarks are built, not timed),
-# then the same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# build (unit, property, codec, integration, socket.io-client, and the web
+# frontend's vitest and headless-Chromium tests; benchmarks are built, not
+# timed), every fuzz target for a short budget on its committed corpus, then
+# the C++ tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# FUZZ_SECONDS (default 10) is the budget per fuzz target; 0 skips fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 # The socket.io-client test suite's packages, from the committed lockfile.
 (cd tests/socketio && npm ci --no-audit --no-fund --loglevel=error)
+# The frontend's packages and web/dist (the browser test serves it).
+web/build.sh
 jobs=$(nproc)
 
 echo "== release build and tests"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
 ctest --preset release -j "$jobs"
+
+fuzz_seconds="${FUZZ_SECONDS:-10}"
+if [ "$fuzz_seconds" != 0 ]; then
+  echo "== fuzz targets, ${fuzz_seconds} s each"
+  fuzz/run.sh "$fuzz_seconds"
+fi
 
 echo "== ASan + UBSan build and tests"
 cmake --preset asan >/dev/null

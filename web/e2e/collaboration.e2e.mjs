@@ -1,7 +1,8 @@
 // Two users in two browser contexts of headless Chromium edit one workspace
 // through trellisd (SQLite storage, serving the built web/dist), and each sees
 // the other's changes in the canvas, the parameter panel and the 3-D view;
-// the graph survives a server restart.
+// the graph survives a server restart, and edits made while the server is
+// down reach the other user once it is back.
 //
 //   TRELLISD=build/release/server/trellisd npm run e2e      (from web/, after web/build.sh)
 //
@@ -196,6 +197,22 @@ describe('two users in one workspace', { timeout: 5 * 60000 }, () => {
       await eventually(() => meshOf(page, ids.box), (mesh) => mesh?.parameters.width === 3.5, 'the 3.5 wide box in 3-D after the restart');
     }
     await eventually(() => presenceNames(alice), (names) => names.includes('Bob'), 'Bob back in presence after the restart');
+  });
+
+  it('A keeps editing while the server is down; when it is back, B sees those edits without a reload', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const port = server.port;
+    assert.equal(await server.stop(), 0, 'trellisd stops cleanly on SIGTERM');
+    await eventually(() => alice.getByTestId('connection-status').getAttribute('data-status'),
+      (status) => status !== 'connected', 'A noticing the server is gone');
+    await setParameter(alice, ids.box, 'width', 4.25);
+    ids.cylinder = await clickToAdd(alice, 'cylinder');
+    server = await startTrellisd({ dataDir, webRoot, port });
+    for (const page of [alice, bob]) await waitConnected(page);
+    await nodeLocator(bob, ids.cylinder).waitFor({ timeout: WAIT_MS });
+    await eventually(() => nodeLocator(bob, ids.box).locator('[data-param-value="width"]').textContent(),
+      (text) => text === '4.25', "A's offline width 4.25 on B's canvas");
+    await eventually(() => meshOf(bob, ids.box), (mesh) => mesh?.parameters.width === 4.25, "the 4.25 wide box in B's 3-D view");
+    await eventually(() => nodeIds(alice), (nodes) => nodes.includes(ids.cylinder), 'A still has the cylinder it added offline');
   });
 
   it('no page threw an uncaught error, and the server reported none', async () => {

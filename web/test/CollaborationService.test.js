@@ -47,7 +47,7 @@ describe('CollaborationService', () => {
     expect(store.getState().nodes.map((node) => node.id)).toEqual(['n1']);
   });
 
-  it('sends no edit before the join completes, and none after a disconnect', () => {
+  it('sends no edit before the join completes or while disconnected', () => {
     socket.receive('connect');
     store.getState().addNode(box('early'));
     socket.receive('workspace_sync', sync());
@@ -55,6 +55,71 @@ describe('CollaborationService', () => {
     store.getState().addNode(box('offline'));
     expect(socket.sent.filter(([name]) => name === 'node_change')).toEqual([]);
     expect(store.getState().connectionStatus).toBe('disconnected');
+  });
+
+  it('keeps edits made while disconnected and sends them after the rejoin, on the fresh state', () => {
+    socket.receive('connect');
+    socket.receive('workspace_sync', sync([box('a'), box('gone')]));
+    socket.receive('disconnect');
+    store.getState().addNode(box('offline'));
+    store.getState().updateNodeData('a', { width: 5 });
+    store.getState().updateNodeData('a', { height: 6 });
+    store.getState().updateNodeData('gone', { width: 9 });
+    store.getState().updateNode(box('gone', { x: 5, y: 5 }));
+    store.getState().addEdge({ id: 'e1', source: 'a', target: 'offline' });
+    store.getState().addEdge({ id: 'e2', source: 'gone', target: 'offline' });
+    socket.sent = [];
+    socket.receive('connect');
+    // Someone else deleted 'gone' meanwhile: the rejoin's state lacks it.
+    socket.receive('workspace_sync', sync([box('a'), box('b')]));
+    const edits = socket.sent.filter(([name]) => name !== 'join_workspace' && name !== 'presence_update');
+    expect(edits).toEqual([
+      ['node_change', { type: 'add', node: box('offline'), workspaceId: 'ws' }],
+      ['node_data_update', { nodeId: 'a', data: { width: 5, height: 6 }, workspaceId: 'ws' }],
+      ['edge_change', { type: 'add', edge: { id: 'e1', source: 'a', target: 'offline' }, workspaceId: 'ws' }],
+    ]);
+    const state = store.getState();
+    expect(state.nodes.map((node) => node.id).sort()).toEqual(['a', 'b', 'offline']);
+    expect(state.nodes.find((node) => node.id === 'a').data).toEqual({ width: 5, height: 6 });
+    expect(state.edges.map((edge) => edge.id)).toEqual(['e1']);
+    // Sent once: a second sync does not replay them again.
+    socket.sent = [];
+    socket.receive('workspace_sync', sync([box('a')]));
+    expect(socket.sent.filter(([name]) => name === 'node_change')).toEqual([]);
+  });
+
+  it('keeps a move still waiting in the throttle when the connection drops', () => {
+    socket.receive('connect');
+    socket.receive('workspace_sync', sync([box('a')]));
+    store.getState().onNodesChange([{ type: 'position', id: 'a', position: { x: 1, y: 1 }, dragging: true }]);
+    store.getState().onNodesChange([{ type: 'position', id: 'a', position: { x: 7, y: 7 }, dragging: true }]);
+    socket.receive('disconnect');
+    vi.advanceTimersByTime(1000);
+    socket.sent = [];
+    socket.receive('connect');
+    socket.receive('workspace_sync', sync([box('a')]));
+    const moves = socket.sent.filter(([name]) => name === 'node_change');
+    expect(moves.map(([, payload]) => payload.node.position)).toEqual([{ x: 7, y: 7 }]);
+  });
+
+  it('keeps only the latest position of a node dragged while disconnected, the pending one included', () => {
+    socket.receive('connect');
+    socket.receive('workspace_sync', sync([box('a')]));
+    store.getState().onNodesChange([{ type: 'position', id: 'a', position: { x: 1, y: 1 }, dragging: true }]);
+    store.getState().onNodesChange([{ type: 'position', id: 'a', position: { x: 2, y: 2 }, dragging: true }]);
+    socket.receive('disconnect');
+    for (let x = 3; x <= 40; x += 1) {
+      store.getState().onNodesChange([{ type: 'position', id: 'a', position: { x, y: x }, dragging: x < 40 }]);
+      vi.advanceTimersByTime(10);
+    }
+    vi.advanceTimersByTime(1000);
+    expect(service.outbox.length).toBe(1);
+    socket.sent = [];
+    socket.receive('connect');
+    socket.receive('workspace_sync', sync([box('a')]));
+    const moves = socket.sent.filter(([name]) => name === 'node_change');
+    expect(moves.length).toBe(1);
+    expect(moves[0][1].node.position).toEqual({ x: 40, y: 40 });
   });
 
   it('sends edits with the workspace id once joined, and says its presence after every sync', () => {

@@ -4,8 +4,11 @@
 //
 // Edits are sent only while joined: socket.io-client buffers emits made while
 // disconnected and would send them before the next join_workspace, which the
-// server refuses; after a reconnect the join's workspace_sync replaces the
-// store anyway.
+// server refuses. Edits made while the connection is down are kept in an
+// outbox instead (a burst of moves or parameter edits of one node collapses
+// into one entry); when the rejoin's workspace_sync has replaced the store,
+// they are applied to it again and sent, and the server merges them like any
+// concurrent edit. Presence is not kept: it describes the moment.
 import { io } from 'socket.io-client';
 import { createKeyedThrottle } from './keyedThrottle.js';
 import { parseErrorMessage } from './serverPayloads.js';
@@ -15,6 +18,17 @@ export const MOVE_INTERVAL_MS = 50;
 export const CURSOR_INTERVAL_MS = 50;
 
 const PRESENCE_KEY = 'presence';
+
+// Entries the outbox keeps while disconnected; past it, further offline
+// edits stay on screen until the rejoin but are not sent (the store says so).
+export const OUTBOX_LIMIT = 10000;
+
+// The node an outbox entry is about, when it is about one node's fields.
+const nodeOf = ({ event, payload }) => {
+  if (event === 'node_change') return payload.node.id;
+  if (event === 'node_data_update') return payload.nodeId;
+  return null;
+};
 
 // The page's own origin by default (trellisd serves the frontend).
 const openSocket = (url, options) => (url ? io(url, options) : io(options));
@@ -29,8 +43,9 @@ export class CollaborationService {
     this.workspaceId = null;
     this.username = null;
     this.joined = false;
+    this.outbox = [];
     this.presenceState = { cursor: null, selectedNodeId: null };
-    this.moves = createKeyedThrottle(MOVE_INTERVAL_MS, (_id, node) => this.emitIfJoined('node_change', { type: 'update', node }));
+    this.moves = createKeyedThrottle(MOVE_INTERVAL_MS, (_id, node) => this.emitOrKeep('node_change', { type: 'update', node }));
     this.presence = createKeyedThrottle(CURSOR_INTERVAL_MS, (_key, state) => this.emitIfJoined('presence_update', { state }));
   }
 
@@ -50,6 +65,7 @@ export class CollaborationService {
     });
     socket.on('disconnect', () => {
       this.joined = false;
+      this.moves.flushAll(); // into the outbox
       this.moves.cancelAll();
       this.presence.cancelAll();
       this.store.getState().setConnectionStatus('disconnected');
@@ -64,6 +80,7 @@ export class CollaborationService {
         if (!this.store.getState().applyWorkspaceSync(payload)) return;
         this.joined = true;
         this.store.getState().setConnectionStatus('connected');
+        this.replayOutbox();
         // A rejoin starts with an empty presence on the server: say again
         // what this user has selected.
         this.emitIfJoined('presence_update', { state: { ...this.presenceState } });
@@ -97,6 +114,7 @@ export class CollaborationService {
       this.socket = null;
     }
     this.joined = false;
+    this.outbox = [];
     this.store.getState().setSender(null);
     this.store.getState().setConnectionStatus('disconnected');
   }
@@ -104,6 +122,70 @@ export class CollaborationService {
   emitIfJoined(event, payload) {
     if (!this.joined || !this.socket) return;
     this.socket.emit(event, { ...payload, workspaceId: this.workspaceId });
+  }
+
+  // A graph edit: sent when joined, kept in the outbox otherwise.
+  emitOrKeep(event, payload) {
+    if (this.joined && this.socket) {
+      this.emitIfJoined(event, payload);
+      return;
+    }
+    this.keep({ event, payload });
+  }
+
+  keep(entry) {
+    const node = nodeOf(entry);
+    if (node !== null) {
+      // Only the latest whole-node update matters, and parameter edits of one
+      // node merge key by key, as long as nothing about the node came since.
+      let last = this.outbox.length - 1;
+      while (last >= 0 && nodeOf(this.outbox[last]) !== node) last -= 1;
+      const previous = last >= 0 ? this.outbox[last] : null;
+      if (previous && entry.event === 'node_change' && entry.payload.type === 'update'
+          && previous.event === 'node_change' && previous.payload.type === 'update') {
+        this.outbox[last] = entry;
+        return;
+      }
+      if (previous && entry.event === 'node_data_update' && previous.event === 'node_data_update') {
+        this.outbox[last] = {
+          event: entry.event,
+          payload: { nodeId: node, data: { ...previous.payload.data, ...entry.payload.data } },
+        };
+        return;
+      }
+    }
+    if (this.outbox.length >= OUTBOX_LIMIT) {
+      this.store.getState().setError(
+        `more than ${OUTBOX_LIMIT} edits while offline: the latest are not kept after reconnecting`);
+      return;
+    }
+    this.outbox.push(entry);
+  }
+
+  // After a rejoin's workspace_sync: the offline edits again, through the
+  // store's own local actions, which apply each to the fresh state and send
+  // it. An edit the new state makes moot is dropped (a move or parameter of
+  // a node someone else deleted, an edge whose endpoint is gone).
+  replayOutbox() {
+    const pending = this.outbox;
+    this.outbox = [];
+    const state = this.store.getState();
+    for (const { event, payload } of pending) {
+      if (event === 'node_change') {
+        if (payload.type === 'delete') state.deleteNode(payload.node.id);
+        else if (payload.type === 'add') state.addNode(payload.node);
+        // An update of a node someone else removed meanwhile: remove wins
+        // (trellisd would ignore it and correct this page).
+        else if (this.store.getState().nodes.some((node) => node.id === payload.node.id)) {
+          state.updateNode(payload.node);
+        }
+      } else if (event === 'edge_change') {
+        if (payload.type === 'delete') state.deleteEdge(payload.edge.id);
+        else state.addEdge(payload.edge);
+      } else if (event === 'node_data_update') {
+        state.updateNodeData(payload.nodeId, payload.data);
+      }
+    }
   }
 
   // ---- the sender interface the store calls -------------------------------
@@ -115,7 +197,7 @@ export class CollaborationService {
       return;
     }
     this.moves.cancel(node.id);
-    this.emitIfJoined('node_change', { type, node });
+    this.emitOrKeep('node_change', { type, node });
   }
 
   sendNodeMove(node, { final }) {
@@ -124,11 +206,11 @@ export class CollaborationService {
   }
 
   sendEdgeChange(type, edge) {
-    this.emitIfJoined('edge_change', { type, edge });
+    this.emitOrKeep('edge_change', { type, edge });
   }
 
   sendNodeDataUpdate(nodeId, data) {
-    this.emitIfJoined('node_data_update', { nodeId, data });
+    this.emitOrKeep('node_data_update', { nodeId, data });
   }
 
   // Presence is a whole state on the wire; callers pass the part that changed.

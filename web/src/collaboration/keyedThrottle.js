@@ -2,7 +2,8 @@
 // The first value after a quiet interval goes out at once; values pushed
 // within the interval replace each other and the last is sent when the
 // interval ends. `flush` sends a value now and drops what was pending for its
-// key (a drag's final position must not be overtaken by an older one).
+// key (a drag's final position must not be overtaken by an older one);
+// `flushAll` sends every pending value at once.
 
 // Browsers refuse setTimeout called as a method of another object, hence the
 // wrappers.
@@ -51,6 +52,17 @@ export function createKeyedThrottle(intervalMs, send, clock = realClock) {
       if (!waiting) return;
       clock.clearTimeout(waiting.timer);
       pending.delete(key);
+    },
+
+    // Sends every pending value now (the connection is going away: a drag's
+    // latest position must not be lost with the timer).
+    flushAll() {
+      const waiting = [...pending.entries()];
+      pending.clear();
+      for (const [key, { value, timer }] of waiting) {
+        clock.clearTimeout(timer);
+        sendNow(key, value);
+      }
     },
 
     cancelAll() {

@@ -63,7 +63,7 @@ WorkspaceReplica::WorkspaceReplica(ReplicaId server, crdt::GraphDoc loaded, std:
 Bytes WorkspaceReplica::catch_up_for(const CausalContext& known) const {
   // A peer that knows nothing lacks the whole state, which is what the
   // entries joined, or delta_since, would rebuild at length.
-  if (known.empty()) return crdt::encode(doc_);
+  if (known.empty()) return state_encoding();
   auto missing = log_.missing_for(known);
   // Re-decoding and joining an entry costs more than diffing one entity of
   // the state, so a peer that lacks as many entries as the document has
@@ -81,18 +81,27 @@ Bytes WorkspaceReplica::catch_up_for(const CausalContext& known) const {
   return crdt::encode(group);
 }
 
+const Bytes& WorkspaceReplica::state_encoding() const {
+  // Never empty once taken: an encoding has at least its header.
+  if (state_encoding_.empty()) state_encoding_ = crdt::encode(doc_);
+  return state_encoding_;
+}
+
 crdt::Result<bool> WorkspaceReplica::apply(const DeltaMessage& message, ReplicaId origin) {
   auto delta = crdt::decode(message.delta);
   if (!delta) return delta.error();
   if (auto error = check_origin(*delta, message.covers, origin, doc_.context())) return *error;
   if (context_includes(doc_.context(), message.covers)) return false;
   doc_.join(*delta);
+  state_encoding_.clear();
   log_.append(message.covers, message.delta);
   return true;
 }
 
 crdt::Result<std::optional<DeltaMessage>> WorkspaceReplica::edit(
     const std::function<crdt::Result<crdt::GraphDoc>(crdt::GraphDoc&)>& edit) {
+  // The mutator may have changed the document even when it failed.
+  state_encoding_.clear();
   auto delta = edit(doc_);
   if (!delta) return delta.error();
   auto dot = transaction_dot(*delta, doc_.replica());

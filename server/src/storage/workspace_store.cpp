@@ -110,6 +110,7 @@ struct WorkspaceStore::State {
   std::condition_variable wakeup;
   std::deque<Job> queue;
   bool closing = false;
+  bool pacing = false;  // the store thread waits out min_commit_interval
 
   std::mutex join_mutex;  // guards thread against concurrent join/detach
   std::thread thread;
@@ -123,6 +124,7 @@ struct WorkspaceStore::State {
 };
 
 std::optional<crdt::Error> WorkspaceStore::State::enqueue(Job& job, bool bounded) {
+  bool wake = true;
   {
     std::lock_guard lock(mutex);
     if (closing) return invalid("the store is closed");
@@ -132,8 +134,11 @@ std::optional<crdt::Error> WorkspaceStore::State::enqueue(Job& job, bool bounded
           "storage: the queue is full (" + std::to_string(queue.size()) + " jobs waiting)");
     }
     queue.push_back(std::move(job));
+    // A store thread pacing its commits takes this job when the interval
+    // ends anyway; waking it for every append would cost a futex round trip.
+    wake = !pacing || queue.size() >= options.max_batch_appends;
   }
-  wakeup.notify_one();
+  if (wake) wakeup.notify_one();
   return std::nullopt;
 }
 
@@ -153,19 +158,40 @@ void WorkspaceStore::State::request_close() {
 void WorkspaceStore::State::run() {
   std::vector<AppendJob> batch;
   const std::size_t max_batch = std::max<std::size_t>(options.max_batch_appends, 1);
+  // Group commit: the appends at the front of the queue, never one queued
+  // behind another kind of job.
+  const auto take_appends = [&] {
+    while (!queue.empty() && batch.size() < max_batch) {
+      auto* append = std::get_if<AppendJob>(&queue.front());
+      if (append == nullptr) break;
+      batch.push_back(std::move(*append));
+      queue.pop_front();
+    }
+  };
+  // Only appends queued behind the batch may join it while it waits.
+  const auto batch_can_grow = [&] {
+    return batch.size() < max_batch &&
+           (queue.empty() || std::holds_alternative<AppendJob>(queue.front()));
+  };
+  auto last_commit = std::chrono::steady_clock::time_point::min();
   for (;;) {
     std::optional<Job> job;
     {
       std::unique_lock lock(mutex);
       wakeup.wait(lock, [&] { return !queue.empty() || closing; });
       if (queue.empty()) break;  // closing, and every queued job is done
-      // Group commit: the appends at the front of the queue, never one
-      // queued behind another kind of job.
-      while (!queue.empty() && batch.size() < max_batch) {
-        auto* append = std::get_if<AppendJob>(&queue.front());
-        if (append == nullptr) break;
-        batch.push_back(std::move(*append));
-        queue.pop_front();
+      take_appends();
+      if (!batch.empty() && options.min_commit_interval.count() > 0 &&
+          last_commit != std::chrono::steady_clock::time_point::min()) {
+        // Sized by load: wait out the interval since the last group, taking
+        // what arrives meanwhile (see Durability in workspace_store.hpp).
+        const auto due = last_commit + options.min_commit_interval;
+        pacing = true;
+        while (!closing && batch_can_grow() && std::chrono::steady_clock::now() < due) {
+          wakeup.wait_until(lock, due);
+          take_appends();
+        }
+        pacing = false;
       }
       if (batch.empty()) {
         job.emplace(std::move(queue.front()));
@@ -173,6 +199,7 @@ void WorkspaceStore::State::run() {
       }
     }
     if (!batch.empty()) {
+      last_commit = std::chrono::steady_clock::now();
       commit_appends(batch);
       batch.clear();
     } else {

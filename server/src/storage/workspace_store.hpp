@@ -26,6 +26,14 @@
 // job. A failed transaction is rolled back and fails every callback of its
 // batch: none of those edits is durable, none may be acknowledged.
 //
+// Batches are sized by load: a group of appends starts at most once per
+// min_commit_interval (measured from the previous group's start). After a
+// quiet spell the first append commits at once; under a steady stream the
+// appends of one interval share one transaction, so the transactions per
+// second stay bounded while the appends per transaction grow with the load.
+// What it costs is acknowledgement latency (at most the interval); the
+// fan-out of a client's delta to the other clients never waits for it.
+//
 // Snapshot contract (write_snapshot). A snapshot deletes every delta of
 // its workspace stored or queued before it, so it must contain all of them.
 // The caller guarantees that by handling each workspace on one strand: it
@@ -63,6 +71,8 @@ namespace trellis::server {
 inline constexpr std::size_t kMaxWorkspaceIdBytes = 128;
 inline constexpr std::chrono::milliseconds kDefaultBusyTimeout{5000};
 inline constexpr std::size_t kDefaultMaxBatchAppends = 1024;
+// 200 group commits per second at most: at 2,000 edits/s, 10 per commit.
+inline constexpr std::chrono::microseconds kDefaultMinCommitInterval{5000};
 inline constexpr std::size_t kDefaultMaxQueuedJobs = 1 << 16;
 // The database file's name inside data_dir.
 inline constexpr const char* kDatabaseFileName = "trellis.sqlite3";
@@ -78,6 +88,9 @@ struct StoreOptions {
   std::chrono::milliseconds busy_timeout = kDefaultBusyTimeout;
   // Appends written by one transaction at most.
   std::size_t max_batch_appends = kDefaultMaxBatchAppends;
+  // Time from one group of appends' start to the next one's, at least (see
+  // Durability above); zero commits whatever is queued as soon as it can.
+  std::chrono::microseconds min_commit_interval = kDefaultMinCommitInterval;
   // Jobs waiting at most; a job past it is refused with limit_exceeded
   // (flush is never refused for this). Bounds memory under a slow disk.
   std::size_t max_queued_jobs = kDefaultMaxQueuedJobs;

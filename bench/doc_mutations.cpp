@@ -63,17 +63,48 @@ struct DocMutator {
   crdt::Result<GraphDoc> operator()(const DeleteNode& op) const { return doc.remove_node(op.id); }
 };
 
+[[noreturn]] void refused(const Op& op, const crdt::Error& error) {
+  std::string line;
+  append_op_line(line, op);
+  line.pop_back();
+  throw BenchFailure("GraphDoc refused op '" + line + "': " + error.message);
+}
+
+// Encodes each op's delta into `out`; field writes through the lean mutators.
+struct EncodingDocMutator {
+  GraphDoc& doc;
+  crdt::Bytes& out;
+
+  // `op` is copied into an Op only to report a refusal.
+  template <class Alternative, class Delta>
+  void encode(const Alternative& op, const crdt::Result<Delta>& delta) const {
+    if (!delta.ok()) refused(Op(op), delta.error());
+    crdt::encode_to(*delta, out);
+  }
+  void operator()(const SetParam& op) const {
+    encode(op, doc.write_node_data_value(op.id, kParamKeys[op.key], param_json(op.value)));
+  }
+  void operator()(const SetPosition& op) const {
+    Json patch(Json::value_t::object);
+    put(patch, "position", position_json(op.x, op.y));
+    encode(op, doc.write_node_fields(op.id, patch));
+  }
+  template <class Other>
+  void operator()(const Other& op) const {
+    encode(op, DocMutator{doc}(op));
+  }
+};
+
 }  // namespace
 
 GraphDoc apply_to_doc(GraphDoc& doc, const Op& op) {
   crdt::Result<GraphDoc> delta = std::visit(DocMutator{doc}, op);
-  if (!delta.ok()) {
-    std::string line;
-    append_op_line(line, op);
-    line.pop_back();
-    throw BenchFailure("GraphDoc refused op '" + line + "': " + delta.error().message);
-  }
+  if (!delta.ok()) refused(op, delta.error());
   return std::move(delta).value();
+}
+
+void apply_and_encode(GraphDoc& doc, const Op& op, crdt::Bytes& out) {
+  std::visit(EncodingDocMutator{doc, out}, op);
 }
 
 }  // namespace trellis::bench

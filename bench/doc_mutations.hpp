@@ -10,6 +10,7 @@
 // Building the JSON argument is part of the call: it is what an application
 // does to use the API, so it lies inside every timed region.
 
+#include "trellis/crdt/graph_codec.hpp"
 #include "trellis/crdt/graph_doc.hpp"
 #include "workload_ops.hpp"
 
@@ -18,5 +19,11 @@ namespace trellis::bench {
 // Applies the op and returns its delta; throws BenchFailure when the document
 // refuses it (every op of the workload is valid on the replica it targets).
 crdt::GraphDoc apply_to_doc(crdt::GraphDoc& doc, const Op& op);
+
+// The same, appending the delta to `out` encoded as it is shipped
+// (crdt::encode_to) instead of returning it. Field writes (S, P) take the
+// lean mutators (FieldWriteDelta), as an application that ships every delta
+// would; the bytes are the same either way.
+void apply_and_encode(crdt::GraphDoc& doc, const Op& op, crdt::Bytes& out);
 
 }  // namespace trellis::bench

@@ -25,9 +25,8 @@ UpdateLog apply_stream_capturing(crdt::GraphDoc& doc, const OpStream& ops) {
   log.message_ends.reserve(ops.size());
   crdt::Bytes scratch;
   for (const Op& op : ops) {
-    crdt::GraphDoc delta = apply_to_doc(doc, op);
     scratch.clear();
-    crdt::encode_to(delta, scratch);
+    apply_and_encode(doc, op, scratch);
     log.bytes.insert(log.bytes.end(), scratch.begin(), scratch.end());
     log.message_ends.push_back(log.bytes.size());
   }

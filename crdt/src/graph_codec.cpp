@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,12 +41,15 @@ Error malformed(std::string message) {
   return make_error(ErrorCode::malformed, std::move(message));
 }
 
-void pack_string(Packer& packer, std::string_view text) {
+// Packs onto codec::Packer or onto a ReservedPacker (below).
+template <class AnyPacker>
+void pack_string(AnyPacker& packer, std::string_view text) {
   packer.pack_str(static_cast<std::uint32_t>(text.size()));
   packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
 }
 
-void pack_field_key(Packer& packer, const FieldKey& key) {
+template <class AnyPacker>
+void pack_field_key(AnyPacker& packer, const FieldKey& key) {
   if (key.is_data()) {
     pack_string(packer, key.name);
     return;
@@ -57,6 +61,40 @@ void pack_field_key(Packer& packer, const FieldKey& key) {
   }
   packer.pack_array(1);
   pack_string(packer, key.name);
+}
+
+// The most bytes pack_field_key writes besides the name: a long-form key's
+// array and string headers.
+constexpr std::size_t kFieldKeyOverhead = 1 + 5;
+
+// A msgpack stream into bytes reserved in advance, for the short runs of
+// tokens between two values of a local edit's delta: msgpack writes a token
+// at a time, and codec::ByteWriter checks capacity on every byte of it.
+struct ReservedWriter {
+  std::uint8_t* at;
+  void write(const char* data, std::size_t size) {
+    // Tokens are 1 to 9 bytes: a short loop beats a call to memcpy.
+    if (size <= 16) {
+      for (std::size_t i = 0; i < size; ++i)
+        at[i] = static_cast<std::uint8_t>(data[i]);
+    } else {
+      std::memcpy(at, data, size);
+    }
+    at += size;
+  }
+};
+using ReservedPacker = msgpack::packer<ReservedWriter>;
+
+// Appends what `pack(ReservedPacker&)` writes, which must be at most `bound`
+// bytes.
+template <class Pack>
+void append_reserved(Bytes& out, std::size_t bound, Pack&& pack) {
+  const std::size_t start = out.size();
+  out.resize(start + bound);
+  ReservedWriter writer{out.data() + start};
+  ReservedPacker packer(writer);
+  pack(packer);
+  out.resize(static_cast<std::size_t>(writer.at - out.data()));
 }
 
 // Entities of one kind, sorted by id: the canonical order of both layouts.
@@ -669,6 +707,41 @@ void encode_to(const GraphDoc& doc, Bytes& out) {
     encode_transaction(doc, *shape, out);
   } else {
     encode_state_to(doc, out);
+  }
+}
+
+void encode_to(const FieldWriteDelta& delta, Bytes& out) {
+  if (delta.empty()) {
+    encode_state_to(GraphDoc(), out);
+    return;
+  }
+  // encode_transaction's layout for a delta with one entity, which it did
+  // not add, and no removed dots: header, entity id and the first key, then
+  // each value followed by the next key.
+  const bool is_edge = delta.kind == EntityKind::edge;
+  const std::size_t header_bound = 1 + 4 * 9 + 1 + 1 + 5 + delta.id.size() + 5;
+  const FieldKey& first_key = delta.fields.front().key;
+  append_reserved(out, header_bound + kFieldKeyOverhead + first_key.name.size(), [&](auto& packer) {
+    packer.pack_array(is_edge ? 6 : 5);
+    packer.pack_uint64(kTransactionFormatV1);
+    packer.pack_uint64(delta.stamp.replica.value);
+    packer.pack_uint64(delta.stamp.seq);
+    packer.pack_uint64(delta.stamp.counter - delta.stamp.seq);
+    if (is_edge) packer.pack_array(0);  // no nodes
+    packer.pack_array(2);
+    pack_string(packer, delta.id);
+    packer.pack_array(static_cast<std::uint32_t>(delta.fields.size() * 2));
+    pack_field_key(packer, first_key);
+  });
+  codec::ByteWriter writer{&out};
+  Packer packer(writer);
+  for (std::size_t i = 0; i < delta.fields.size(); ++i) {
+    if (i > 0) {
+      const FieldKey& key = delta.fields[i].key;
+      append_reserved(out, kFieldKeyOverhead + key.name.size(),
+                      [&](auto& reserved) { pack_field_key(reserved, key); });
+    }
+    codec::pack_field_value(packer, delta.fields[i].value);
   }
 }
 

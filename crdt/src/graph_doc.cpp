@@ -23,6 +23,12 @@ Error not_present(EntityKind kind, std::string_view id) {
 
 using FieldWrite = GraphDoc::FieldWrite;
 
+// The GraphDoc form of a field write's delta.
+Result<GraphDoc> as_graph_doc(Result<FieldWriteDelta> delta) {
+  if (!delta) return delta.error();
+  return GraphDoc(std::move(*delta));
+}
+
 // Splits a JSON object into field writes: every member but `id`, and each key
 // of `data` separately. `data_only` takes the object itself as `data`.
 Result<std::vector<FieldWrite>> collect_writes(const Json& object, std::string_view own_id,
@@ -65,7 +71,8 @@ Result<std::vector<FieldWrite>> collect_writes(const Json& object, std::string_v
 }
 
 // Counts the distinct fields an entity would hold after the writes.
-std::size_t field_count_after(const EntityState* entity, std::span<const FieldWrite> writes) {
+template <class Write>
+std::size_t field_count_after(const EntityState* entity, std::span<const Write> writes) {
   std::size_t count = entity ? entity->fields.size() : 0;
   for (const auto& write : writes) {
     if (!entity || !entity->fields.find(write.key)) ++count;
@@ -94,11 +101,13 @@ std::optional<Error> check_endpoint(const GraphDoc& doc, std::string_view role, 
   return std::nullopt;
 }
 
-std::optional<Error> check_edge_endpoints(const GraphDoc& doc, std::span<const FieldWrite> writes) {
+std::optional<Error> check_edge_endpoints(const GraphDoc& doc,
+                                          std::span<const FieldWriteDelta::Field> writes) {
   for (const auto& write : writes) {
     if (write.key.scope != FieldKey::Scope::top) continue;
     if (write.key.name == "source" || write.key.name == "target") {
-      if (auto error = check_endpoint(doc, write.key.name, write.value)) return error;
+      const Json* value = write.value ? &*write.value : nullptr;
+      if (auto error = check_endpoint(doc, write.key.name, value)) return error;
     }
   }
   return std::nullopt;
@@ -161,15 +170,21 @@ const EntityState* GraphDoc::find(EntityKind kind, std::string_view id) const {
   return it == map.end() ? nullptr : &it->second;
 }
 
-std::optional<Error> GraphDoc::check_can_stamp() const {
+Result<Dot> GraphDoc::next_transaction_dot() const {
   if (replica().is_null()) {
     return make_error(ErrorCode::invalid_argument, "a GraphDoc without a replica id cannot mutate");
   }
   // Every state must stay decodable: no stamp past the limit decoders apply.
-  if (clock_.counter() >= limits::kMaxCounter ||
-      context_.next_dot(replica()).seq > limits::kMaxCounter) {
+  const Dot dot = context_.next_dot(replica());
+  if (clock_.counter() >= limits::kMaxCounter || dot.seq > limits::kMaxCounter) {
     return make_error(ErrorCode::limit_exceeded, "the Lamport counter reached its limit");
   }
+  return dot;
+}
+
+std::optional<Error> GraphDoc::check_can_stamp() const {
+  auto dot = next_transaction_dot();
+  if (!dot) return dot.error();
   return std::nullopt;
 }
 
@@ -187,13 +202,13 @@ Result<GraphDoc> GraphDoc::add_edge(const Json& edge) {
 }
 
 Result<GraphDoc> GraphDoc::update_node_fields(std::string_view id, const Json& patch) {
-  return update_fields(EntityKind::node, id, patch, false);
+  return as_graph_doc(write_patch(EntityKind::node, id, patch, false));
 }
 Result<GraphDoc> GraphDoc::set_node_data(std::string_view id, const Json& data) {
-  return update_fields(EntityKind::node, id, data, true);
+  return as_graph_doc(write_patch(EntityKind::node, id, data, true));
 }
 Result<GraphDoc> GraphDoc::update_edge_fields(std::string_view id, const Json& patch) {
-  return update_fields(EntityKind::edge, id, patch, false);
+  return as_graph_doc(write_patch(EntityKind::edge, id, patch, false));
 }
 Result<GraphDoc> GraphDoc::remove_node_fields(std::string_view id,
                                               const std::vector<FieldKey>& keys) {
@@ -238,7 +253,8 @@ Result<GraphDoc> GraphDoc::add_entity(EntityKind kind, const Json& object) {
     if (auto error = check_endpoint(*this, "source", find_top("source"))) return *error;
     if (auto error = check_endpoint(*this, "target", find_top("target"))) return *error;
   }
-  if (grows_past_field_limit(existing, field_count_after(existing, *writes))) {
+  if (grows_past_field_limit(existing,
+                             field_count_after(existing, std::span<const FieldWrite>(*writes)))) {
     return make_error(ErrorCode::limit_exceeded, "too many fields");
   }
 
@@ -262,50 +278,76 @@ Result<GraphDoc> GraphDoc::add_entity(EntityKind kind, const Json& object) {
   return delta;
 }
 
-Result<GraphDoc> GraphDoc::update_fields(EntityKind kind, std::string_view id, const Json& patch,
-                                         bool data_only) {
+Result<FieldWriteDelta> GraphDoc::write_patch(EntityKind kind, std::string_view id,
+                                              const Json& patch, bool data_only) {
   auto writes = collect_writes(patch, id, data_only);
   if (!writes) return writes.error();
-  return write_fields(kind, id, *writes);
+  std::vector<FieldWriteDelta::Field> fields;
+  fields.reserve(writes->size());
+  for (const auto& write : *writes)
+    fields.push_back({write.key, *write.value});
+  return write_fields(kind, id, std::move(fields));
 }
 
 Result<GraphDoc> GraphDoc::set_node_data_value(std::string_view id, std::string_view key,
                                                const Json& value) {
-  if (auto error = validate_field_name(key)) return *error;
-  if (auto error = validate_value(value, key)) return *error;
-  const FieldWrite write{FieldKey::data(key), &value};
-  return write_fields(EntityKind::node, id, std::span<const FieldWrite>(&write, 1));
+  return as_graph_doc(write_node_data_value(id, key, value));
 }
 
-Result<GraphDoc> GraphDoc::write_fields(EntityKind kind, std::string_view id,
-                                        std::span<const FieldWrite> writes) {
-  if (auto error = check_can_stamp()) return *error;
+Result<FieldWriteDelta> GraphDoc::write_node_fields(std::string_view id, const Json& patch) {
+  return write_patch(EntityKind::node, id, patch, false);
+}
+
+Result<FieldWriteDelta> GraphDoc::write_node_data_value(std::string_view id, std::string_view key,
+                                                        Json value) {
+  if (auto error = validate_field_name(key)) return *error;
+  if (auto error = validate_value(value, key)) return *error;
+  std::vector<FieldWriteDelta::Field> fields;
+  fields.push_back({FieldKey::data(key), std::move(value)});
+  return write_fields(EntityKind::node, id, std::move(fields));
+}
+
+Result<FieldWriteDelta> GraphDoc::write_fields(EntityKind kind, std::string_view id,
+                                               std::vector<FieldWriteDelta::Field> fields) {
+  const auto next_dot = next_transaction_dot();
+  if (!next_dot) return next_dot.error();
+  const Dot dot = *next_dot;
   EntityMap& map = entities_mut(kind);
   auto entity = map.find(id);
   if (entity == map.end() || !entity->second.present()) return not_present(kind, id);
   if (kind == EntityKind::edge) {
-    if (auto error = check_edge_endpoints(*this, writes)) return *error;
+    if (auto error = check_edge_endpoints(*this, fields)) return *error;
   }
-  if (grows_past_field_limit(&entity->second, field_count_after(&entity->second, writes))) {
+  // Counting what the writes add costs a lookup per write: skipped when even
+  // all-new fields would stay within the limit (a parameter edit, always).
+  const std::span<const FieldWriteDelta::Field> writes(fields);
+  if (entity->second.fields.size() + writes.size() > limits::kMaxFieldsPerEntity &&
+      grows_past_field_limit(&entity->second, field_count_after(&entity->second, writes))) {
     return make_error(ErrorCode::limit_exceeded, "too many fields");
   }
-  GraphDoc delta;
-  if (writes.empty()) return delta;
-  const Stamp stamp = begin_transaction(delta);
-  EntityState& changed = delta.entities_mut(kind)[entity->first];
-  for (const auto& write : writes)
-    changed.fields.merge(write.key, {*write.value, stamp});
+  // Built in the returned Result: a delta is not moved on its way out.
+  Result<FieldWriteDelta> result(FieldWriteDelta{});
+  FieldWriteDelta& delta = *result;
+  delta.kind = kind;
+  if (fields.empty()) return result;
+  if (fields.size() > 1) {
+    std::sort(fields.begin(), fields.end(),
+              [](const auto& a, const auto& b) { return a.key < b.key; });
+  }
+  delta.id = entity->first;
+  delta.stamp = clock_.tick(dot.seq);
+  delta.fields = std::move(fields);
   if (kind == EntityKind::edge) {
     join(delta);  // keeps the endpoint index in step
-    return delta;
+    return result;
   }
   // What join(delta) would do, without looking the node up again: the
   // stamp is newer than every stamp here, so each field is overwritten, and
   // the transaction's dot enters the context. (The hot path of local edits.)
-  for (const auto& write : writes)
-    entity->second.fields.merge(write.key, {*write.value, stamp});
-  context_.insert(stamp.dot());
-  return delta;
+  for (const auto& field : delta.fields)
+    entity->second.fields.merge(field.key, {field.value, delta.stamp});
+  context_.insert(dot);
+  return result;
 }
 
 Result<GraphDoc> GraphDoc::remove_fields(EntityKind kind, std::string_view id,
@@ -486,6 +528,49 @@ void GraphDoc::join(GraphDoc&& other) {
   if (&other == this) return;
   join_from(MovingDocSource{other, other.nodes_, other.edges_});
   other = GraphDoc();
+}
+
+namespace {
+
+// A FieldWriteDelta as a delta source: its context is the transaction's dot,
+// and it mentions one entity, without dots.
+struct FieldWriteSource {
+  const FieldWriteDelta& delta;
+  CausalContext seen;
+
+  const CausalContext& context() const { return seen; }
+  bool mentions(EntityKind kind, const std::string& id) const {
+    return !delta.empty() && kind == delta.kind && id == delta.id;
+  }
+  template <class F>
+  void for_each_entity(EntityKind kind, F&& f) const {
+    static const DotSet no_dots;
+    if (delta.empty() || kind != delta.kind) return;
+    const FieldWriteDelta& written = delta;  // captured below (see DocSource)
+    auto merge = [&written](LwwMap<FieldKey, Json>& fields) {
+      for (const auto& field : written.fields)
+        fields.merge(field.key, {field.value, written.stamp});
+      return written.stamp.counter;
+    };
+    f(delta.id, no_dots, merge);
+  }
+};
+
+}  // namespace
+
+GraphDoc::GraphDoc(FieldWriteDelta delta) {
+  if (delta.empty()) return;
+  context_.insert(delta.stamp.dot());
+  EntityState& entity = entities_mut(delta.kind)[std::move(delta.id)];
+  for (auto& field : delta.fields)
+    entity.fields.merge(std::move(field.key), {std::move(field.value), delta.stamp});
+  rebuild_indexes();
+}
+
+void GraphDoc::join(const FieldWriteDelta& delta) {
+  FieldWriteSource source{delta, {}};
+  if (!delta.empty()) source.seen.insert(delta.stamp.dot());
+  join_from(source);
 }
 
 GraphDoc GraphDoc::delta_since(const CausalContext& known) const {

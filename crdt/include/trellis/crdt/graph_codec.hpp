@@ -38,6 +38,9 @@ Bytes encode(const GraphDoc& doc);
 void encode_to(const GraphDoc& doc, Bytes& out);
 // Always the state form (snapshots).
 void encode_state_to(const GraphDoc& doc, Bytes& out);
+// Appends the bytes encode_to(GraphDoc(delta), out) appends, written
+// straight from the lean delta (the local-edit hot path).
+void encode_to(const FieldWriteDelta& delta, Bytes& out);
 
 Result<GraphDoc> decode(std::span<const std::uint8_t> bytes);
 

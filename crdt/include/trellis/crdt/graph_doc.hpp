@@ -15,10 +15,11 @@
 //
 // Every mutator is one transaction: it takes one Dot and one Stamp, applies
 // itself to this replica, and returns its delta, a GraphDoc holding just what
-// it changed. Shipping and joining deltas in any order, any number of times,
-// gives the same state as joining full states: join is idempotent,
-// commutative and associative. Semantics of every pair of concurrent
-// operations: docs/crdt.md.
+// it changed. The field writes also come in a lean form (write_node_fields,
+// write_node_data_value) that returns the same delta as a FieldWriteDelta,
+// for callers that encode every delta as it is made. Shipping and joining deltas in any order, any
+// number of times, gives the same state as joining full states: join is idempotent, commutative and
+// associative. Semantics of every pair of concurrent operations: docs/crdt.md.
 //
 // A GraphDoc constructed with a ReplicaId can originate mutations; a default
 // constructed one (replica 0) is a delta or a received state and can only be
@@ -27,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,7 +38,9 @@
 
 #include "trellis/crdt/causal_context.hpp"
 #include "trellis/crdt/dot_set.hpp"
+#include "trellis/crdt/entity_kind.hpp"
 #include "trellis/crdt/field_key.hpp"
+#include "trellis/crdt/field_write_delta.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/lamport_clock.hpp"
 #include "trellis/crdt/lww_map.hpp"
@@ -44,8 +48,6 @@
 #include "trellis/crdt/result.hpp"
 
 namespace trellis::crdt {
-
-enum class EntityKind : std::uint8_t { node = 0, edge = 1 };
 
 // One node or edge: the dots that keep it present, and its fields. An entity
 // with no dots is absent (removed, or only ever updated concurrently with its
@@ -59,10 +61,32 @@ struct EntityState {
   friend bool operator==(const EntityState&, const EntityState&) = default;
 };
 
+// Hashes ids (std::string or std::string_view, without a copy) eight bytes
+// at a time, inline: ids are short ("n12", a UUID), and std::hash calls out
+// to a general-purpose hash for every lookup of every edit. Unseeded, as
+// std::hash is.
 struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view text) const noexcept {
-    return std::hash<std::string_view>{}(text);
+    std::uint64_t hash = 0x9E3779B97F4A7C15ull ^ text.size();
+    std::size_t at = 0;
+    for (; at + 8 <= text.size(); at += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + at, 8);
+      hash = mix(hash ^ word);
+    }
+    std::uint64_t tail = 0;
+    for (std::size_t shift = 0; at < text.size(); ++at, shift += 8)
+      tail |= std::uint64_t{static_cast<unsigned char>(text[at])} << shift;
+    return static_cast<std::size_t>(mix(hash ^ tail));
+  }
+
+ private:
+  // The finalizer of splitmix64: every input bit reaches every output bit.
+  static std::uint64_t mix(std::uint64_t value) {
+    value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9ull;
+    value = (value ^ (value >> 27)) * 0x94D049BB133111EBull;
+    return value ^ (value >> 31);
   }
 };
 
@@ -78,6 +102,9 @@ class GraphDoc {
 
   GraphDoc() = default;
   explicit GraphDoc(ReplicaId self) : clock_(self) {}
+  // The state a FieldWriteDelta means (field_write_delta.hpp): the GraphDoc
+  // delta of the same transaction. Replica 0, as every delta.
+  explicit GraphDoc(FieldWriteDelta delta);
 
   GraphDoc(const GraphDoc& other);
   GraphDoc& operator=(const GraphDoc& other);
@@ -130,10 +157,21 @@ class GraphDoc {
   Result<GraphDoc> remove_edge_fields(std::string_view id, const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_edge(std::string_view id);
 
+  // The lean forms of update_node_fields and set_node_data_value: the same
+  // transaction, the same checks and errors, and the delta as a
+  // FieldWriteDelta (GraphDoc(delta) is what the GraphDoc form returns).
+  // write_node_data_value takes the value by value so that a caller can move
+  // it into the delta.
+  Result<FieldWriteDelta> write_node_fields(std::string_view id, const Json& patch);
+  Result<FieldWriteDelta> write_node_data_value(std::string_view id, std::string_view key,
+                                                Json value);
+
   // Joins a delta or a full state into this one.
   void join(const GraphDoc& other);
   // The same, taking field values from `other` instead of copying them.
   void join(GraphDoc&& other);
+  // The same as join(GraphDoc(delta)), without building it.
+  void join(const FieldWriteDelta& delta);
 
   // What a replica lacks that has joined the deltas of exactly the events in
   // `known`: joining the result into that replica gives the same state as
@@ -171,13 +209,18 @@ class GraphDoc {
 
   EntityMap& entities_mut(EntityKind kind) { return kind == EntityKind::node ? nodes_ : edges_; }
   Result<GraphDoc> add_entity(EntityKind kind, const Json& object);
-  Result<GraphDoc> update_fields(EntityKind kind, std::string_view id, const Json& patch,
-                                 bool data_only);
-  Result<GraphDoc> write_fields(EntityKind kind, std::string_view id,
-                                std::span<const FieldWrite> writes);
+  // The field writes of a JSON patch (or, `data_only`, of a data object).
+  Result<FieldWriteDelta> write_patch(EntityKind kind, std::string_view id, const Json& patch,
+                                      bool data_only);
+  // The one implementation of every field write; `fields` in any order,
+  // each key once.
+  Result<FieldWriteDelta> write_fields(EntityKind kind, std::string_view id,
+                                       std::vector<FieldWriteDelta::Field> fields);
   Result<GraphDoc> remove_fields(EntityKind kind, std::string_view id,
                                  const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);
+  // The dot of this replica's next transaction, or why it cannot stamp one.
+  Result<Dot> next_transaction_dot() const;
   std::optional<Error> check_can_stamp() const;
   Stamp begin_transaction(GraphDoc& delta);
   // The join algorithm, over a GraphDoc or a wire transaction (graph_join.hpp).

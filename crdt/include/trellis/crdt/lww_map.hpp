@@ -47,15 +47,17 @@ class LwwMap {
   }
   LwwMap remove(const K& key, Stamp stamp) { return write(key, Register{std::nullopt, stamp}); }
 
-  // Joins one entry; returns true when the map changed.
-  bool merge(K key, Register reg) {
+  // Joins one entry; returns true when the map changed. The key is copied
+  // (or moved) only when it is new here: most merges overwrite a register.
+  template <class Key = K>
+  bool merge(Key&& key, Register reg) {
     auto at = lower_bound(key);
     if (at != entries_.end() && at->key == key) {
       if (!at->reg.loses_to(reg)) return false;
       at->reg = std::move(reg);
       return true;
     }
-    entries_.insert(at, Entry{std::move(key), std::move(reg)});
+    entries_.insert(at, Entry{K(std::forward<Key>(key)), std::move(reg)});
     return true;
   }
 

@@ -96,7 +96,7 @@ CausalContext CausalContext::from_parts(std::vector<Dot> vector_entries, std::ve
 }
 
 void CausalContext::clear() {
-  compact_ = VersionVector();
+  compact_.clear();
   cloud_.clear();
 }
 

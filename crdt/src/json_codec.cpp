@@ -86,14 +86,12 @@ void pack_double(Packer& packer, double value) {
   write_float64(packer, value);
 }
 
-Result<Json> unpack_decimal(const msgpack::object_ext& ext) {
-  if (ext.size != 2 && ext.size != 4) return malformed("decimal extension has a bad size");
-  // ext.size counts the payload only; data() skips the type byte.
-  const auto* data = reinterpret_cast<const std::uint8_t*>(ext.data());
+Result<Json> decimal_value(std::span<const std::uint8_t> data) {
+  if (data.size() != 2 && data.size() != 4) return malformed("decimal extension has a bad size");
   const unsigned exponent = data[0];
   if (exponent > kMaxDecimalExponent) return malformed("decimal exponent out of range");
   std::int64_t mantissa;
-  if (ext.size == 2) {
+  if (data.size() == 2) {
     mantissa = static_cast<std::int8_t>(data[1]);
   } else {
     std::int32_t bits = (data[1] << 16) | (data[2] << 8) | data[3];
@@ -103,69 +101,83 @@ Result<Json> unpack_decimal(const msgpack::object_ext& ext) {
   return Json(static_cast<double>(mantissa) / kPowersOfTen[exponent]);
 }
 
-Result<Json> unpack_at(const msgpack::object& object, std::size_t depth) {
+Result<std::string> checked_text(const MsgpackElement& element, const char* what) {
+  if (element.payload.size() > limits::kMaxStringBytes) {
+    return make_error(ErrorCode::limit_exceeded, std::string(what) + " is too long");
+  }
+  if (!is_valid_utf8(element.text())) return malformed(std::string(what) + " is not UTF-8");
+  return std::string(element.text());
+}
+
+Result<Json> value_at(MsgpackReader& reader, const MsgpackElement& element, std::size_t depth);
+
+// The next value of a container at `depth`.
+Result<Json> next_value(MsgpackReader& reader, std::size_t depth) {
+  MsgpackElement element;
+  if (!reader.next(element)) return malformed("the input ends inside a value");
+  return value_at(reader, element, depth);
+}
+
+Result<Json> value_at(MsgpackReader& reader, const MsgpackElement& element, std::size_t depth) {
   if (depth > limits::kMaxValueDepth) {
     return make_error(ErrorCode::limit_exceeded, "value nested too deeply");
   }
-  switch (object.type) {
-    case msgpack::type::NIL:
+  switch (element.kind) {
+    case MsgpackKind::nil:
       return Json(nullptr);
-    case msgpack::type::BOOLEAN:
-      return Json(object.via.boolean);
-    case msgpack::type::POSITIVE_INTEGER:
-      return Json(object.via.u64);
-    case msgpack::type::NEGATIVE_INTEGER:
-      return Json(object.via.i64);
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64:
-      if (!std::isfinite(object.via.f64)) return malformed("a number is not finite");
-      return Json(object.via.f64);
-    case msgpack::type::STR:
-      if (object.via.str.size > limits::kMaxStringBytes) {
-        return make_error(ErrorCode::limit_exceeded, "a string is too long");
-      }
-      if (!is_valid_utf8(std::string_view(object.via.str.ptr, object.via.str.size))) {
-        return malformed("a string is not UTF-8");
-      }
-      return Json(std::string(object.via.str.ptr, object.via.str.size));
-    case msgpack::type::ARRAY: {
-      if (object.via.array.size > limits::kMaxContainerElements) {
+    case MsgpackKind::boolean:
+      return Json(element.boolean);
+    case MsgpackKind::uint:
+      return Json(element.uint);
+    case MsgpackKind::sint:
+      return Json(element.sint);
+    case MsgpackKind::float32:
+    case MsgpackKind::float64:
+      if (!std::isfinite(element.number)) return malformed("a number is not finite");
+      return Json(element.number);
+    case MsgpackKind::str: {
+      auto text = checked_text(element, "a string");
+      if (!text) return text.error();
+      return Json(std::move(*text));
+    }
+    case MsgpackKind::array: {
+      if (element.count > limits::kMaxContainerElements) {
         return make_error(ErrorCode::limit_exceeded, "an array has too many elements");
       }
       Json array = Json::array();
-      array.get_ref<Json::array_t&>().reserve(object.via.array.size);
-      for (std::uint32_t i = 0; i < object.via.array.size; ++i) {
-        auto element = unpack_at(object.via.array.ptr[i], depth + 1);
-        if (!element) return element;
-        array.push_back(std::move(*element));
+      // The count is real: the input was checked to hold every element.
+      auto& elements = array.get_ref<Json::array_t&>();
+      elements.reserve(element.count);
+      for (std::uint32_t i = 0; i < element.count; ++i) {
+        auto value = next_value(reader, depth + 1);
+        if (!value) return value;
+        elements.push_back(std::move(*value));
       }
       return array;
     }
-    case msgpack::type::MAP: {
-      if (object.via.map.size > limits::kMaxContainerElements) {
+    case MsgpackKind::map: {
+      if (element.count > limits::kMaxContainerElements) {
         return make_error(ErrorCode::limit_exceeded, "an object has too many members");
       }
       Json map = Json::object();
-      for (std::uint32_t i = 0; i < object.via.map.size; ++i) {
-        const auto& pair = object.via.map.ptr[i];
-        if (pair.key.type != msgpack::type::STR) return malformed("an object key is not a string");
-        if (pair.key.via.str.size > limits::kMaxStringBytes) {
-          return make_error(ErrorCode::limit_exceeded, "an object key is too long");
-        }
-        std::string key(pair.key.via.str.ptr, pair.key.via.str.size);
-        if (!is_valid_utf8(key)) return malformed("an object key is not UTF-8");
-        auto element = unpack_at(pair.val, depth + 1);
-        if (!element) return element;
-        if (!map.emplace(std::move(key), std::move(*element)).second) {
+      for (std::uint32_t i = 0; i < element.count; ++i) {
+        MsgpackElement key_element;
+        if (!reader.next(key_element)) return malformed("the input ends inside a value");
+        if (key_element.kind != MsgpackKind::str) return malformed("an object key is not a string");
+        auto key = checked_text(key_element, "an object key");
+        if (!key) return key.error();
+        auto value = next_value(reader, depth + 1);
+        if (!value) return value;
+        if (!map.emplace(std::move(*key), std::move(*value)).second) {
           return malformed("an object has a duplicate key");
         }
       }
       return map;
     }
-    case msgpack::type::EXT:
-      if (object.via.ext.type() == kDecimalExt) return unpack_decimal(object.via.ext);
+    case MsgpackKind::ext:
+      if (element.ext_type == kDecimalExt) return decimal_value(element.payload);
       return malformed("unexpected extension type in a value");
-    case msgpack::type::BIN:
+    case MsgpackKind::bin:
       return malformed("binary data is not a JSON value");
   }
   return malformed("unknown msgpack type");
@@ -227,18 +239,40 @@ void pack_field_value(Packer& packer, const std::optional<Json>& value) {
   packer.pack_ext_body(&zero, 1);
 }
 
-Result<Json> unpack_value(const msgpack::object& object) {
-  return unpack_at(object, 1);
+std::optional<Error> check_encoding(std::span<const std::uint8_t> bytes, std::size_t max_depth) {
+  // Every element takes at least one byte (a map pair two): no count may
+  // exceed the input size, so a forged count is refused at its header.
+  const MsgpackBounds bounds{bytes.size(), bytes.size() / 2, max_depth};
+  const auto fault = check_msgpack(bytes, bounds);
+  if (!fault) return std::nullopt;
+  switch (*fault) {
+    case MsgpackFault::too_many_elements:
+    case MsgpackFault::too_deep:
+      return make_error(ErrorCode::limit_exceeded,
+                        "msgpack limit: " + std::string(to_string(*fault)));
+    case MsgpackFault::trailing_bytes:
+      return malformed("trailing bytes after the message");
+    case MsgpackFault::truncated:
+    case MsgpackFault::invalid_byte:
+      break;
+  }
+  return malformed("not valid msgpack: " + std::string(to_string(*fault)));
 }
 
-Result<std::optional<Json>> unpack_field_value(const msgpack::object& object) {
-  if (object.type == msgpack::type::EXT && object.via.ext.type() == kTombstoneExt) {
-    if (object.via.ext.size != 1 || object.via.ext.data()[0] != 0) {
+Result<Json> read_value(MsgpackReader& reader) {
+  return next_value(reader, 1);
+}
+
+Result<std::optional<Json>> read_field_value(MsgpackReader& reader) {
+  MsgpackElement element;
+  if (!reader.next(element)) return malformed("the input ends inside a value");
+  if (element.kind == MsgpackKind::ext && element.ext_type == kTombstoneExt) {
+    if (element.payload.size() != 1 || element.payload[0] != 0) {
       return malformed("tombstone extension has a bad payload");
     }
     return std::optional<Json>();
   }
-  auto value = unpack_value(object);
+  auto value = value_at(reader, element, 1);
   if (!value) return value.error();
   return std::optional<Json>(std::move(*value));
 }
@@ -260,23 +294,9 @@ Result<Json> decode_value(std::span<const std::uint8_t> bytes) {
   if (bytes.size() > limits::kMaxEncodedBytes) {
     return make_error(ErrorCode::limit_exceeded, "value is too large");
   }
-  const std::size_t size = bytes.size();
-  const msgpack::unpack_limit limit(size, size / 2, size, size, size, limits::kMaxValueDepth + 1);
-  msgpack::zone zone;
-  std::size_t offset = 0;
-  msgpack::object object;
-  try {
-    bool referenced = false;
-    object = msgpack::unpack(
-        zone, reinterpret_cast<const char*>(bytes.data()), size, offset, referenced,
-        [](msgpack::type::object_type, std::size_t, void*) { return true; }, nullptr, limit);
-  } catch (const msgpack::size_overflow& error) {
-    return make_error(ErrorCode::limit_exceeded, std::string("msgpack limit: ") + error.what());
-  } catch (const std::exception& error) {
-    return make_error(ErrorCode::malformed, std::string("not valid msgpack: ") + error.what());
-  }
-  if (offset != size) return make_error(ErrorCode::malformed, "trailing bytes after the value");
-  return codec::unpack_value(object);
+  if (auto error = codec::check_encoding(bytes, limits::kMaxValueDepth + 1)) return *error;
+  MsgpackReader reader(bytes);
+  return codec::read_value(reader);
 }
 
 }  // namespace trellis::crdt

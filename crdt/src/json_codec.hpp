@@ -14,6 +14,7 @@
 
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/crdt/json.hpp"
+#include "trellis/crdt/msgpack_reader.hpp"
 #include "trellis/crdt/result.hpp"
 
 namespace trellis::crdt::codec {
@@ -44,7 +45,14 @@ void pack_value(Packer& packer, const Json& value);
 // An LWW field value: a JSON value or (nullopt) a tombstone.
 void pack_field_value(Packer& packer, const std::optional<Json>& value);
 
-Result<Json> unpack_value(const msgpack::object& object);
-Result<std::optional<Json>> unpack_field_value(const msgpack::object& object);
+// Checks `bytes` as one msgpack value (check_msgpack) with the bounds every
+// decoder of the library uses: no count beyond what the input can hold, and
+// at most `max_depth` containers open at once. Too many elements or too deep
+// is limit_exceeded, anything else malformed.
+std::optional<Error> check_encoding(std::span<const std::uint8_t> bytes, std::size_t max_depth);
+
+// Read the next value from checked input, enforcing the value limits.
+Result<Json> read_value(MsgpackReader& reader);
+Result<std::optional<Json>> read_field_value(MsgpackReader& reader);
 
 }  // namespace trellis::crdt::codec

@@ -1,9 +1,11 @@
 #include "trellis/sync/message_codec.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <msgpack.hpp>
 
+#include "trellis/crdt/msgpack_reader.hpp"
 #include "trellis/crdt/value_codec.hpp"
 
 // Layouts: docs/protocol.md. A frame is one msgpack array [type, fields...].
@@ -114,182 +116,210 @@ DecodeError too_large(std::string message) {
 template <class T>
 using Decoded = crdt::Result<T, DecodeError>;
 
-Decoded<std::uint64_t> read_uint(const msgpack::object& object, const char* what) {
-  if (object.type != msgpack::type::POSITIVE_INTEGER) {
+// Readers of the elements of a frame that check_frame() accepted, in stream
+// order. Each checks its element's kind and range; the guard for a missing
+// element never fires on checked input.
+std::optional<DecodeError> next(crdt::MsgpackReader& reader, crdt::MsgpackElement& element) {
+  if (!reader.next(element)) return malformed("the frame ends inside a value");
+  return std::nullopt;
+}
+
+std::optional<DecodeError> read_uint(crdt::MsgpackReader& reader, const char* what,
+                                     std::uint64_t& value) {
+  crdt::MsgpackElement element;
+  if (auto error = next(reader, element)) return error;
+  if (element.kind != crdt::MsgpackKind::uint) {
     return malformed(std::string(what) + " must be an unsigned integer");
   }
-  return object.via.u64;
+  value = element.uint;
+  return std::nullopt;
 }
 
-Decoded<std::string> read_string(const msgpack::object& object, const char* what,
-                                 std::size_t max_bytes) {
-  if (object.type != msgpack::type::STR) return malformed(std::string(what) + " must be a string");
-  if (object.via.str.size > max_bytes) return too_large(std::string(what) + " is too long");
-  return std::string(object.via.str.ptr, object.via.str.size);
+std::optional<DecodeError> string_of(const crdt::MsgpackElement& element, const char* what,
+                                     std::size_t max_bytes, std::string& text) {
+  if (element.kind != crdt::MsgpackKind::str) {
+    return malformed(std::string(what) + " must be a string");
+  }
+  if (element.payload.size() > max_bytes) return too_large(std::string(what) + " is too long");
+  text.assign(element.text());
+  return std::nullopt;
 }
 
-Decoded<Bytes> read_bytes(const msgpack::object& object, const char* what) {
-  if (object.type != msgpack::type::BIN) return malformed(std::string(what) + " must be binary");
-  const auto* data = reinterpret_cast<const std::uint8_t*>(object.via.bin.ptr);
-  return Bytes(data, data + object.via.bin.size);
+std::optional<DecodeError> read_string(crdt::MsgpackReader& reader, const char* what,
+                                       std::size_t max_bytes, std::string& text) {
+  crdt::MsgpackElement element;
+  if (auto error = next(reader, element)) return error;
+  return string_of(element, what, max_bytes, text);
 }
 
-const msgpack::object_array* read_array(const msgpack::object& object, std::uint32_t size) {
-  if (object.type != msgpack::type::ARRAY || object.via.array.size != size) return nullptr;
-  return &object.via.array;
+std::optional<DecodeError> read_bytes(crdt::MsgpackReader& reader, const char* what, Bytes& bytes) {
+  crdt::MsgpackElement element;
+  if (auto error = next(reader, element)) return error;
+  if (element.kind != crdt::MsgpackKind::bin) {
+    return malformed(std::string(what) + " must be binary");
+  }
+  bytes.assign(element.payload.begin(), element.payload.end());
+  return std::nullopt;
 }
 
-Decoded<CausalContext> read_context(const msgpack::object& object) {
-  const msgpack::object_array* parts = read_array(object, 2);
-  if (!parts) return malformed("a context is [vector, cloud]");
+// True when the next element is an array of exactly `size` elements.
+bool read_array_of(crdt::MsgpackReader& reader, std::uint32_t size) {
+  crdt::MsgpackElement element;
+  return reader.next(element) && element.kind == crdt::MsgpackKind::array && element.count == size;
+}
+
+Decoded<CausalContext> read_context(crdt::MsgpackReader& reader) {
+  if (!read_array_of(reader, 2)) return malformed("a context is [vector, cloud]");
   std::vector<crdt::Dot> vector;  // (replica, max_seq) entries
   std::size_t total_entries = 0;
   std::vector<crdt::Dot> cloud;
   for (std::uint32_t part = 0; part < 2; ++part) {
-    const msgpack::object& list = parts->ptr[part];
-    if (list.type != msgpack::type::ARRAY || list.via.array.size % 2 != 0) {
+    crdt::MsgpackElement list;
+    if (auto error = next(reader, list)) return *error;
+    if (list.kind != crdt::MsgpackKind::array || list.count % 2 != 0) {
       return malformed("a context part is a flat list of pairs");
     }
-    total_entries += list.via.array.size / 2;
+    total_entries += list.count / 2;
     if (total_entries > limits::kMaxContextEntries) {
       return too_large("a context has too many entries");
     }
-    for (std::uint32_t i = 0; i < list.via.array.size; i += 2) {
-      auto replica = read_uint(list.via.array.ptr[i], "a replica id");
-      if (!replica) return replica.error();
-      auto seq = read_uint(list.via.array.ptr[i + 1], "a sequence number");
-      if (!seq) return seq.error();
-      if (*replica == 0 || *seq == 0) return malformed("replica ids and seqs start at 1");
-      (part == 0 ? vector : cloud).push_back(crdt::Dot{ReplicaId{*replica}, *seq});
+    for (std::uint32_t i = 0; i < list.count; i += 2) {
+      std::uint64_t replica;
+      if (auto error = read_uint(reader, "a replica id", replica)) return *error;
+      std::uint64_t seq;
+      if (auto error = read_uint(reader, "a sequence number", seq)) return *error;
+      if (replica == 0 || seq == 0) return malformed("replica ids and seqs start at 1");
+      (part == 0 ? vector : cloud).push_back(crdt::Dot{ReplicaId{replica}, seq});
     }
   }
   return CausalContext::from_parts(std::move(vector), std::move(cloud));
 }
 
-Decoded<Message> read_hello(const msgpack::object_array& array) {
-  if (array.size != 7) return malformed("hello has 7 elements");
+// Each read_<type> starts after the type element; `size` is the element
+// count of the message's array, the type included.
+Decoded<Message> read_hello(crdt::MsgpackReader& reader, std::uint32_t size) {
+  if (size != 7) return malformed("hello has 7 elements");
   Hello hello;
-  auto version = read_uint(array.ptr[1], "the protocol version");
-  if (!version) return version.error();
-  hello.protocol_version =
-      static_cast<std::uint32_t>(std::min<std::uint64_t>(*version, UINT32_MAX));
-  auto workspace = read_string(array.ptr[2], "the workspace id", limits::kMaxWorkspaceIdBytes);
-  if (!workspace) return workspace.error();
-  hello.workspace_id = std::move(*workspace);
-  auto replica = read_uint(array.ptr[3], "the replica id");
-  if (!replica) return replica.error();
-  if (*replica == 0) return malformed("replica id 0 is reserved");
-  hello.replica = ReplicaId{*replica};
-  if (array.ptr[4].type != msgpack::type::NIL) {
-    auto token = read_string(array.ptr[4], "the auth token", limits::kMaxAuthTokenBytes);
-    if (!token) return token.error();
-    hello.auth_token = std::move(*token);
+  std::uint64_t version;
+  if (auto error = read_uint(reader, "the protocol version", version)) return *error;
+  hello.protocol_version = static_cast<std::uint32_t>(std::min<std::uint64_t>(version, UINT32_MAX));
+  if (auto error = read_string(reader, "the workspace id", limits::kMaxWorkspaceIdBytes,
+                               hello.workspace_id)) {
+    return *error;
   }
-  auto context = read_context(array.ptr[5]);
+  std::uint64_t replica;
+  if (auto error = read_uint(reader, "the replica id", replica)) return *error;
+  if (replica == 0) return malformed("replica id 0 is reserved");
+  hello.replica = ReplicaId{replica};
+  crdt::MsgpackElement token;
+  if (auto error = next(reader, token)) return *error;
+  if (token.kind != crdt::MsgpackKind::nil) {
+    std::string text;
+    if (auto error = string_of(token, "the auth token", limits::kMaxAuthTokenBytes, text)) {
+      return *error;
+    }
+    hello.auth_token = std::move(text);
+  }
+  auto context = read_context(reader);
   if (!context) return context.error();
   hello.context = std::move(*context);
-  auto name = read_string(array.ptr[6], "the client name", limits::kMaxClientNameBytes);
-  if (!name) return name.error();
-  hello.client_name = std::move(*name);
+  if (auto error =
+          read_string(reader, "the client name", limits::kMaxClientNameBytes, hello.client_name)) {
+    return *error;
+  }
   return Message(std::move(hello));
 }
 
-Decoded<Message> read_welcome(const msgpack::object_array& array) {
-  if (array.size != 5) return malformed("welcome has 5 elements");
+Decoded<Message> read_welcome(crdt::MsgpackReader& reader, std::uint32_t size) {
+  if (size != 5) return malformed("welcome has 5 elements");
   Welcome welcome;
-  auto replica = read_uint(array.ptr[1], "the server replica id");
-  if (!replica) return replica.error();
-  if (*replica == 0) return malformed("replica id 0 is reserved");
-  welcome.server_replica = ReplicaId{*replica};
-  const msgpack::object_array* user = read_array(array.ptr[2], 3);
-  if (!user) return malformed("the user is [id, name, color]");
-  std::string* fields[3] = {&welcome.user.id, &welcome.user.name, &welcome.user.color};
-  for (std::uint32_t i = 0; i < 3; ++i) {
-    auto text = read_string(user->ptr[i], "a user field", limits::kMaxUserFieldBytes);
-    if (!text) return text.error();
-    *fields[i] = std::move(*text);
+  std::uint64_t replica;
+  if (auto error = read_uint(reader, "the server replica id", replica)) return *error;
+  if (replica == 0) return malformed("replica id 0 is reserved");
+  welcome.server_replica = ReplicaId{replica};
+  if (!read_array_of(reader, 3)) return malformed("the user is [id, name, color]");
+  for (std::string* field : {&welcome.user.id, &welcome.user.name, &welcome.user.color}) {
+    if (auto error = read_string(reader, "a user field", limits::kMaxUserFieldBytes, *field)) {
+      return *error;
+    }
   }
-  auto catch_up = read_bytes(array.ptr[3], "the catch-up delta");
-  if (!catch_up) return catch_up.error();
-  welcome.catch_up = std::move(*catch_up);
-  auto context = read_context(array.ptr[4]);
+  if (auto error = read_bytes(reader, "the catch-up delta", welcome.catch_up)) return *error;
+  auto context = read_context(reader);
   if (!context) return context.error();
   welcome.context = std::move(*context);
   return Message(std::move(welcome));
 }
 
-Decoded<Message> read_delta(const msgpack::object_array& array) {
-  if (array.size != 3) return malformed("delta has 3 elements");
+Decoded<Message> read_delta(crdt::MsgpackReader& reader, std::uint32_t size) {
+  if (size != 3) return malformed("delta has 3 elements");
   DeltaMessage delta;
-  auto bytes = read_bytes(array.ptr[1], "the delta");
-  if (!bytes) return bytes.error();
-  delta.delta = std::move(*bytes);
-  auto covers = read_context(array.ptr[2]);
+  if (auto error = read_bytes(reader, "the delta", delta.delta)) return *error;
+  auto covers = read_context(reader);
   if (!covers) return covers.error();
   delta.covers = std::move(*covers);
   return Message(std::move(delta));
 }
 
-Decoded<Message> read_ack(const msgpack::object_array& array) {
-  if (array.size != 2) return malformed("ack has 2 elements");
-  auto durable = read_context(array.ptr[1]);
+Decoded<Message> read_ack(crdt::MsgpackReader& reader, std::uint32_t size) {
+  if (size != 2) return malformed("ack has 2 elements");
+  auto durable = read_context(reader);
   if (!durable) return durable.error();
   return Message(Ack{std::move(*durable)});
 }
 
-Decoded<Message> read_presence(const msgpack::object_array& array) {
-  if (array.size != 3) return malformed("presence has 3 elements");
+Decoded<Message> read_presence(crdt::MsgpackReader& reader, std::uint32_t size) {
+  if (size != 3) return malformed("presence has 3 elements");
   Presence presence;
-  auto user = read_string(array.ptr[1], "the presence user id", limits::kMaxUserFieldBytes);
-  if (!user) return user.error();
-  presence.user_id = std::move(*user);
-  const msgpack::object& state = array.ptr[2];
-  if (state.type != msgpack::type::BIN) return malformed("the presence state must be binary");
-  if (state.via.bin.size > limits::kMaxPresenceBytes) return too_large("presence state too large");
-  auto value = crdt::decode_value(std::span<const std::uint8_t>(
-      reinterpret_cast<const std::uint8_t*>(state.via.bin.ptr), state.via.bin.size));
+  if (auto error = read_string(reader, "the presence user id", limits::kMaxUserFieldBytes,
+                               presence.user_id)) {
+    return *error;
+  }
+  crdt::MsgpackElement state;
+  if (auto error = next(reader, state)) return *error;
+  if (state.kind != crdt::MsgpackKind::bin) return malformed("the presence state must be binary");
+  if (state.payload.size() > limits::kMaxPresenceBytes) {
+    return too_large("presence state too large");
+  }
+  auto value = crdt::decode_value(state.payload);
   if (!value) return malformed("presence state: " + value.error().message);
   presence.state = std::move(*value);
   return Message(std::move(presence));
 }
 
-Decoded<Message> read_error(const msgpack::object_array& array) {
-  if (array.size != 4) return malformed("error has 4 elements");
+Decoded<Message> read_error(crdt::MsgpackReader& reader, std::uint32_t size) {
+  if (size != 4) return malformed("error has 4 elements");
   ErrorMessage error;
-  auto code = read_uint(array.ptr[1], "the error code");
-  if (!code) return code.error();
-  if (*code < 1 || *code > static_cast<std::uint64_t>(ProtocolError::internal_error)) {
+  std::uint64_t code;
+  if (auto failed = read_uint(reader, "the error code", code)) return *failed;
+  if (code < 1 || code > static_cast<std::uint64_t>(ProtocolError::internal_error)) {
     return malformed("unknown error code");
   }
-  error.code = static_cast<ProtocolError>(*code);
-  auto text = read_string(array.ptr[2], "the error text", limits::kMaxErrorTextBytes);
-  if (!text) return text.error();
-  error.message = std::move(*text);
-  if (array.ptr[3].type != msgpack::type::BOOLEAN) return malformed("keeps_open must be a bool");
-  error.keeps_open = array.ptr[3].via.boolean;
+  error.code = static_cast<ProtocolError>(code);
+  if (auto failed =
+          read_string(reader, "the error text", limits::kMaxErrorTextBytes, error.message)) {
+    return *failed;
+  }
+  crdt::MsgpackElement keeps_open;
+  if (auto failed = next(reader, keeps_open)) return *failed;
+  if (keeps_open.kind != crdt::MsgpackKind::boolean) return malformed("keeps_open must be a bool");
+  error.keeps_open = keeps_open.boolean;
   return Message(std::move(error));
 }
 
-// Parses one msgpack value bounded by the input size (see decode_message).
-crdt::Result<msgpack::object, DecodeError> parse_bounded(std::span<const std::uint8_t> bytes,
-                                                         msgpack::zone& zone) {
+// Checks a frame as msgpack before anything is read from it, without
+// allocating: one complete value, no trailing bytes, containers at most 8
+// deep, and no count beyond the frame size (every element takes at least
+// one byte). A count past that is a length the frame cannot hold, i.e. a
+// malformed frame.
+std::optional<DecodeError> check_frame(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return malformed("empty input");
-  const std::size_t size = bytes.size();
-  const msgpack::unpack_limit limit(size, size / 2, size, size, size, 8);
-  std::size_t offset = 0;
-  msgpack::object root;
-  try {
-    bool referenced = false;
-    root = msgpack::unpack(
-        zone, reinterpret_cast<const char*>(bytes.data()), size, offset, referenced,
-        [](msgpack::type::object_type, std::size_t, void*) { return true; }, nullptr, limit);
-  } catch (const std::exception& error) {
-    // The parser's limits are the input's own size: a count past them is a
-    // length the frame cannot hold, i.e. a malformed frame.
-    return malformed(std::string("not valid msgpack: ") + error.what());
+  const crdt::MsgpackBounds bounds{bytes.size(), bytes.size() / 2, 8};
+  const auto fault = crdt::check_msgpack(bytes, bounds);
+  if (!fault) return std::nullopt;
+  if (*fault == crdt::MsgpackFault::trailing_bytes) {
+    return malformed("trailing bytes after the message");
   }
-  if (offset != size) return malformed("trailing bytes after the message");
-  return root;
+  return malformed("not valid msgpack: " + std::string(crdt::to_string(*fault)));
 }
 
 }  // namespace
@@ -303,10 +333,9 @@ Bytes encode_context(const CausalContext& context) {
 }
 
 crdt::Result<CausalContext, DecodeError> decode_context(std::span<const std::uint8_t> bytes) {
-  msgpack::zone zone;
-  auto root = parse_bounded(bytes, zone);
-  if (!root) return root.error();
-  return read_context(*root);
+  if (auto error = check_frame(bytes)) return *error;
+  crdt::MsgpackReader reader(bytes);
+  return read_context(reader);
 }
 
 Bytes encode_message(const Message& message) {
@@ -320,32 +349,32 @@ Bytes encode_message(const Message& message) {
 crdt::Result<Message, DecodeError> decode_message(std::span<const std::uint8_t> frame,
                                                   std::size_t max_frame_bytes) {
   if (frame.size() > max_frame_bytes) return too_large("frame is larger than the limit");
-  // Every msgpack element takes at least one byte: no count may exceed the
-  // frame size, so a forged length cannot make the parser allocate.
-  msgpack::zone zone;
-  auto parsed = parse_bounded(frame, zone);
-  if (!parsed) return parsed.error();
-  const msgpack::object& root = *parsed;
-  if (root.type != msgpack::type::ARRAY || root.via.array.size == 0) {
+  if (auto error = check_frame(frame)) return *error;
+  crdt::MsgpackReader reader(frame);
+  crdt::MsgpackElement root;
+  if (auto error = next(reader, root)) return *error;
+  if (root.kind != crdt::MsgpackKind::array || root.count == 0) {
     return malformed("a message is a non-empty array");
   }
-  auto type = read_uint(root.via.array.ptr[0], "the message type");
-  if (!type) return type.error();
-  switch (static_cast<MessageType>(*type)) {
+  std::uint64_t type;
+  if (auto error = read_uint(reader, "the message type", type)) return *error;
+  // Cast only a byte: 257 must not read as hello.
+  if (type > UINT8_MAX) return malformed("unknown message type " + std::to_string(type));
+  switch (static_cast<MessageType>(type)) {
     case MessageType::hello:
-      return read_hello(root.via.array);
+      return read_hello(reader, root.count);
     case MessageType::welcome:
-      return read_welcome(root.via.array);
+      return read_welcome(reader, root.count);
     case MessageType::delta:
-      return read_delta(root.via.array);
+      return read_delta(reader, root.count);
     case MessageType::ack:
-      return read_ack(root.via.array);
+      return read_ack(reader, root.count);
     case MessageType::presence:
-      return read_presence(root.via.array);
+      return read_presence(reader, root.count);
     case MessageType::error:
-      return read_error(root.via.array);
+      return read_error(reader, root.count);
   }
-  return malformed("unknown message type " + std::to_string(*type));
+  return malformed("unknown message type " + std::to_string(type));
 }
 
 std::string_view to_string(ProtocolError code) {

@@ -893,16 +893,12 @@ TEST(GraphCodecRejects, HugeDeclaredLengthsWithoutAllocating) {
   }
 }
 
-// The parser bounds each declared count by the input size, but every array
-// still open along one path allocates its declared count at once: nested
-// arrays that each claim as many elements as the input has bytes multiply
-// the input size by the nesting depth the parser allows.
-// KNOWN BUG, disabled so CI stays meaningful: msgpack-c allocates every
-// open array's declared count up front, so nested headers multiply the
-// input size by the nesting depth (1 MiB in, 1.3 GB allocated). Fix: a
-// counting pre-pass that bounds the sum of declared counts by the input
-// size. Tracked in the closing note of the CRDT issue.
-TEST(GraphCodecRejects, DISABLED_DecodingAllocatesInProportionToTheInput) {
+// Nested arrays that each claim as many elements as the input has bytes: a
+// parser that allocates every open array's declared count at once (as
+// msgpack-c's object tree did: 1 MiB in, 1.3 GB allocated) multiplies the
+// input size by the nesting depth. The decoder checks the input as msgpack
+// without allocating before it builds anything.
+TEST(GraphCodecRejects, DecodingAllocatesInProportionToTheInput) {
   if (TRELLIS_TEST_UNDER_ASAN) GTEST_SKIP() << "mallinfo2 does not see ASan's allocator";
   const std::size_t size = 1 << 20;
   MsgpackWriter writer;

@@ -31,7 +31,7 @@ class CausalContext {
   // use it: a hostile order must not make them quadratic).
   static CausalContext from_parts(std::vector<Dot> vector_entries, std::vector<Dot> cloud);
 
-  // Empties the context (keeps the cloud's capacity for reuse).
+  // Empties the context, keeping its capacity for reuse.
   void clear();
 
   const VersionVector& version_vector() const { return compact_; }

@@ -31,6 +31,8 @@ class VersionVector {
   // Entries sorted by replica id, none at 0.
   const std::vector<Entry>& entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }
+  // Empties the vector, keeping its capacity for reuse.
+  void clear() { entries_.clear(); }
   // Number of events the vector covers (sum of entries).
   std::uint64_t event_count() const;
 

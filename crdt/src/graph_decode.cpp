@@ -1,0 +1,489 @@
+// The decoding half of graph_codec.hpp: decode() and join_encoded().
+//
+// Layouts: docs/encoding.md. The bytes are first checked as msgpack without
+// allocating (check_msgpack: complete, not too deep, no count beyond the
+// input size), then read element by element in stream order: each step
+// checks its element's kind and range before using it and builds the result
+// directly, so what decoding allocates is what the result holds.
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "entity_validation.hpp"
+#include "graph_join.hpp"
+#include "json_codec.hpp"
+#include "transaction_delta.hpp"
+#include "trellis/crdt/graph_codec.hpp"
+#include "trellis/crdt/limits.hpp"
+#include "trellis/crdt/msgpack_reader.hpp"
+#include "well_known_fields.hpp"
+
+namespace trellis::crdt {
+
+namespace {
+
+using codec::kWellKnownFields;
+
+Error malformed(std::string message) {
+  return make_error(ErrorCode::malformed, std::move(message));
+}
+
+// The next element. Input that check_msgpack() accepted always has one where
+// the decoders look for it; this is the guard should a decoder be wrong.
+std::optional<Error> read(MsgpackReader& reader, MsgpackElement& element) {
+  if (!reader.next(element)) return malformed("the input ends inside a value");
+  return std::nullopt;
+}
+
+std::optional<Error> read_uint(MsgpackReader& reader, const char* what, std::uint64_t& value) {
+  MsgpackElement element;
+  if (auto error = read(reader, element)) return error;
+  if (element.kind != MsgpackKind::uint) {
+    return malformed(std::string(what) + " must be an unsigned integer");
+  }
+  value = element.uint;
+  return std::nullopt;
+}
+
+// Reads an array header; `count` is its element count.
+std::optional<Error> read_array(MsgpackReader& reader, const char* what, std::uint32_t& count) {
+  MsgpackElement element;
+  if (auto error = read(reader, element)) return error;
+  if (element.kind != MsgpackKind::array) return malformed(std::string(what) + " must be an array");
+  count = element.count;
+  return std::nullopt;
+}
+
+std::optional<Error> checked_sum(std::uint64_t a, std::uint64_t b, std::uint64_t& sum) {
+  if (a > UINT64_MAX - b) return malformed("a stamp counter overflows");
+  sum = a + b;
+  return std::nullopt;
+}
+
+Result<FieldKey> read_field_key(MsgpackReader& reader) {
+  MsgpackElement element;
+  if (auto error = read(reader, element)) return *error;
+  switch (element.kind) {
+    case MsgpackKind::uint:
+      if (element.uint >= kWellKnownFields.size()) return malformed("unknown well-known field");
+      return FieldKey::top(kWellKnownFields[element.uint]);
+    case MsgpackKind::str:
+      return FieldKey::data(element.text());
+    case MsgpackKind::array: {
+      MsgpackElement name;
+      if (element.count != 1) return malformed("a top-level field key must be [name]");
+      if (auto error = read(reader, name)) return *error;
+      if (name.kind != MsgpackKind::str) return malformed("a top-level field key must be [name]");
+      // A well-known name must use its short form: one state, one encoding.
+      if (std::find(kWellKnownFields.begin(), kWellKnownFields.end(), name.text()) !=
+          kWellKnownFields.end()) {
+        return malformed("a well-known field written in long form");
+      }
+      return FieldKey::top(name.text());
+    }
+    default:
+      return malformed("a field key has the wrong type");
+  }
+}
+
+// Sorts decoded fields into an LwwMap, rejecting a key given twice.
+Result<LwwMap<FieldKey, Json>> build_fields(
+    std::vector<std::pair<FieldKey, LwwMap<FieldKey, Json>::Register>> fields) {
+  std::sort(fields.begin(), fields.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  LwwMap<FieldKey, Json> map;
+  for (auto& [key, reg] : fields) {
+    if (!map.append_sorted(std::move(key), std::move(reg))) {
+      return malformed("a field is given twice");
+    }
+  }
+  return map;
+}
+
+// ---------------------------------------------------------------- state form
+
+class StateDecoder {
+ public:
+  explicit StateDecoder(MsgpackReader& reader) : reader_(reader) {}
+
+  // The format element has been read; `parts` is the root array's size.
+  Result<GraphDoc> decode(std::uint32_t parts) {
+    if (parts != 5) return malformed("state form has 5 elements");
+    if (auto error = decode_replicas()) return *error;
+    CausalContext context;
+    if (auto error = decode_context(context)) return *error;
+    EntityMap nodes;
+    EntityMap edges;
+    if (auto error = decode_entities(nodes)) return *error;
+    if (auto error = decode_entities(edges)) return *error;
+    return GraphDoc::from_parts(std::move(context), std::move(nodes), std::move(edges));
+  }
+
+ private:
+  std::optional<Error> decode_replicas() {
+    std::uint32_t count;
+    if (auto error = read_array(reader_, "replica table", count)) return error;
+    if (count > limits::kMaxReplicasPerMessage) {
+      return make_error(ErrorCode::limit_exceeded, "too many replicas in one message");
+    }
+    for (std::uint32_t i = 0; i < count; ++i) {
+      std::uint64_t id;
+      if (auto error = read_uint(reader_, "a replica id", id)) return error;
+      if (id == 0) return malformed("replica id 0 is reserved");
+      if (!replicas_.empty() && ReplicaId{id} <= replicas_.back()) {
+        return malformed("the replica table must be sorted and distinct");
+      }
+      replicas_.push_back(ReplicaId{id});
+    }
+    return std::nullopt;
+  }
+
+  // A dot whose replica is an index into the table: its two elements.
+  std::optional<Error> decode_dot(Dot& dot) {
+    std::uint64_t index;
+    if (auto error = read_uint(reader_, "a replica index", index)) return error;
+    if (index >= replicas_.size()) return malformed("a replica index is out of range");
+    std::uint64_t seq;
+    if (auto error = read_uint(reader_, "a sequence number", seq)) return error;
+    if (seq == 0) return malformed("sequence numbers start at 1");
+    dot = Dot{replicas_[index], seq};
+    return std::nullopt;
+  }
+
+  std::optional<Error> decode_dot_pairs(const char* what, std::vector<Dot>& out) {
+    std::uint32_t count;
+    if (auto error = read_array(reader_, what, count)) return error;
+    if (count % 2 != 0) return malformed(std::string(what) + " must hold pairs");
+    // The count is real: check_msgpack() found every element in the input.
+    out.reserve(count / 2);
+    for (std::uint32_t i = 0; i < count; i += 2) {
+      Dot dot;
+      if (auto error = decode_dot(dot)) return error;
+      out.push_back(dot);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> decode_context(CausalContext& context) {
+    std::uint32_t count;
+    if (auto error = read_array(reader_, "context", count)) return error;
+    if (count != 2) return malformed("context is [vector, cloud]");
+    std::vector<Dot> entries;
+    if (auto error = decode_dot_pairs("version vector", entries)) return error;
+    std::vector<Dot> cloud;
+    if (auto error = decode_dot_pairs("dot cloud", cloud)) return error;
+    context = CausalContext::from_parts(std::move(entries), std::move(cloud));
+    return std::nullopt;
+  }
+
+  std::optional<Error> decode_entities(EntityMap& map) {
+    std::uint32_t count;
+    if (auto error = read_array(reader_, "entity list", count)) return error;
+    if (count % 3 != 0) return malformed("entity list must hold triples");
+    map.reserve(count / 3);
+    const std::string* previous = nullptr;
+    for (std::uint32_t i = 0; i < count; i += 3) {
+      MsgpackElement id;
+      if (auto error = read(reader_, id)) return error;
+      if (id.kind != MsgpackKind::str) return malformed("an entity id must be a string");
+      std::string key(id.text());
+      if (previous && !(*previous < key)) return malformed("entities must be sorted by id");
+      EntityState entity;
+      if (auto error = decode_dot_pairs("entity dots", entity.dots)) return error;
+      std::sort(entity.dots.begin(), entity.dots.end());
+      if (std::adjacent_find(entity.dots.begin(), entity.dots.end()) != entity.dots.end()) {
+        return malformed("an entity lists a dot twice");
+      }
+      if (auto error = decode_groups(entity)) return error;
+      auto [it, inserted] = map.emplace(std::move(key), std::move(entity));
+      previous = &it->first;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> decode_groups(EntityState& entity) {
+    std::uint32_t group_count;
+    if (auto error = read_array(reader_, "field groups", group_count)) return error;
+    std::vector<std::pair<FieldKey, LwwMap<FieldKey, Json>::Register>> fields;
+    for (std::uint32_t g = 0; g < group_count; ++g) {
+      std::uint32_t size;
+      if (auto error = read_array(reader_, "a field group", size)) return error;
+      if (size < 2) return malformed("a field group is [stamp, shape, values...]");
+      Stamp stamp;
+      if (auto error = decode_stamp(entity, stamp)) return error;
+      std::size_t shape = 0;
+      if (auto error = decode_shape(shape)) return error;
+      const std::vector<FieldKey>& keys = shapes_[shape];
+      if (size - 2 != keys.size())
+        return malformed("a field group's values do not match its shape");
+      for (const FieldKey& key : keys) {
+        auto value = codec::read_field_value(reader_);
+        if (!value) return value.error();
+        fields.emplace_back(key, LwwMap<FieldKey, Json>::Register{std::move(*value), stamp});
+      }
+    }
+    auto map = build_fields(std::move(fields));
+    if (!map) return map.error();
+    entity.fields = std::move(*map);
+    return std::nullopt;
+  }
+
+  std::optional<Error> decode_stamp(const EntityState& entity, Stamp& stamp) {
+    MsgpackElement element;
+    if (auto error = read(reader_, element)) return error;
+    if (element.kind == MsgpackKind::uint) {
+      if (entity.dots.empty()) return malformed("a short stamp needs an entity dot");
+      const Dot dot = entity.dots.front();
+      std::uint64_t counter;
+      if (auto error = checked_sum(dot.seq, element.uint, counter)) return error;
+      stamp = Stamp{counter, dot.replica, dot.seq};
+      return std::nullopt;
+    }
+    if (element.kind != MsgpackKind::array) return malformed("a stamp must be an array");
+    if (element.count != 3) return malformed("a stamp is [replica, seq, counter - seq]");
+    Dot dot;
+    if (auto error = decode_dot(dot)) return error;
+    std::uint64_t offset;
+    if (auto error = read_uint(reader_, "a counter offset", offset)) return error;
+    std::uint64_t counter;
+    if (auto error = checked_sum(dot.seq, offset, counter)) return error;
+    stamp = Stamp{counter, dot.replica, dot.seq};
+    return std::nullopt;
+  }
+
+  std::optional<Error> decode_shape(std::size_t& shape) {
+    MsgpackElement element;
+    if (auto error = read(reader_, element)) return error;
+    if (element.kind == MsgpackKind::uint) {
+      if (element.uint >= shapes_.size()) return malformed("a shape index is out of range");
+      shape = static_cast<std::size_t>(element.uint);
+      return std::nullopt;
+    }
+    if (element.kind != MsgpackKind::array) return malformed("a shape must be an array");
+    if (element.count == 0) return malformed("a shape names at least one field");
+    std::vector<FieldKey> keys;
+    keys.reserve(element.count);
+    for (std::uint32_t i = 0; i < element.count; ++i) {
+      auto key = read_field_key(reader_);
+      if (!key) return key.error();
+      if (!keys.empty() && !(keys.back() < *key)) return malformed("shape keys must increase");
+      keys.push_back(std::move(*key));
+    }
+    shapes_.push_back(std::move(keys));
+    shape = shapes_.size() - 1;
+    return std::nullopt;
+  }
+
+  MsgpackReader& reader_;
+  std::vector<ReplicaId> replicas_;
+  std::vector<std::vector<FieldKey>> shapes_;
+};
+
+// ---------------------------------------------------------- transaction form
+
+std::optional<Error> parse_transaction_entities(MsgpackReader& reader, EntityKind kind,
+                                                TransactionDelta& delta) {
+  std::uint32_t count;
+  if (auto error = read_array(reader, "entity list", count)) return error;
+  if (count % 2 != 0) return malformed("entity list must hold pairs");
+  // An index, not a pointer: entities may reallocate as it grows.
+  std::optional<std::size_t> previous;
+  for (std::uint32_t i = 0; i < count; i += 2) {
+    MsgpackElement id;
+    if (auto error = read(reader, id)) return error;
+    if (id.kind != MsgpackKind::str) return malformed("an entity id must be a string");
+    std::uint32_t body;
+    if (auto error = read_array(reader, "an entity body", body)) return error;
+    if (delta.entity_count == delta.entities.size()) delta.entities.emplace_back();
+    TransactionEntity& entity = delta.entities[delta.entity_count];
+    entity.kind = kind;
+    entity.id.assign(id.text());
+    entity.fields.clear();
+    if (auto error = validate_id(entity.id)) return error;
+    if (previous && !(delta.entities[*previous].id < entity.id)) {
+      return malformed("entities must be sorted by id");
+    }
+    std::uint32_t at = 0;
+    entity.added = body % 2 == 1;
+    if (entity.added) {
+      MsgpackElement flag;
+      if (auto error = read(reader, flag)) return error;
+      if (flag.kind != MsgpackKind::boolean || !flag.boolean) {
+        return malformed("an entity body starts with true or a field key");
+      }
+      at = 1;
+    }
+    if (body == 0) return malformed("an entity holds neither dots nor fields");
+    for (; at < body; at += 2) {
+      auto field_key = read_field_key(reader);
+      if (!field_key) return field_key.error();
+      if (auto error = validate_field_key(*field_key)) return error;
+      if (!entity.fields.empty() && !(entity.fields.back().first < *field_key)) {
+        return malformed("field keys must increase");
+      }
+      auto value = codec::read_field_value(reader);
+      if (!value) return value.error();
+      entity.fields.emplace_back(std::move(*field_key), std::move(*value));
+    }
+    previous = delta.entity_count;
+    ++delta.entity_count;
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> parse_removed_dots(MsgpackReader& reader, TransactionDelta& delta) {
+  std::uint32_t count;
+  if (auto error = read_array(reader, "removed dots", count)) return error;
+  if (count % 2 != 0) return malformed("removed dots must be pairs");
+  std::optional<Dot> previous;
+  for (std::uint32_t i = 0; i < count; i += 2) {
+    std::uint64_t replica;
+    if (auto error = read_uint(reader, "a replica id", replica)) return error;
+    std::uint64_t seq;
+    if (auto error = read_uint(reader, "a sequence number", seq)) return error;
+    const Dot dot{ReplicaId{replica}, seq};
+    if (dot.replica.is_null() || dot.seq == 0) return malformed("an invalid removed dot");
+    if (dot.seq > limits::kMaxCounter) {
+      return make_error(ErrorCode::limit_exceeded, "a sequence number is beyond the limit");
+    }
+    if ((previous && !(*previous < dot)) || dot == delta.stamp.dot()) {
+      return malformed("removed dots must be sorted, distinct and not the transaction's");
+    }
+    previous = dot;
+    delta.seen.insert(dot);
+  }
+  return std::nullopt;
+}
+
+// Parses and fully validates a transaction-form message into `delta`
+// (whose buffers are reused). Nothing is joined anywhere until it succeeds.
+std::optional<Error> parse_transaction(MsgpackReader& reader, std::uint32_t parts,
+                                       TransactionDelta& delta) {
+  if (parts < 4 || parts > 7) return malformed("transaction form has 4 to 7 elements");
+  std::uint64_t replica;
+  if (auto error = read_uint(reader, "the replica id", replica)) return error;
+  if (replica == 0) return malformed("replica id 0 is reserved");
+  std::uint64_t seq;
+  if (auto error = read_uint(reader, "the sequence number", seq)) return error;
+  if (seq == 0) return malformed("sequence numbers start at 1");
+  std::uint64_t offset;
+  if (auto error = read_uint(reader, "the counter offset", offset)) return error;
+  std::uint64_t counter;
+  if (auto error = checked_sum(seq, offset, counter)) return error;
+  if (counter > limits::kMaxCounter) {
+    return make_error(ErrorCode::limit_exceeded, "a stamp counter is beyond the limit");
+  }
+  delta.stamp = Stamp{counter, ReplicaId{replica}, seq};
+  delta.seen.clear();
+  delta.seen.insert(delta.stamp.dot());
+  delta.own_dot.assign(1, delta.stamp.dot());
+  delta.entity_count = 0;
+  for (std::uint32_t part = 4; part < parts && part < 6; ++part) {
+    const EntityKind kind = part == 4 ? EntityKind::node : EntityKind::edge;
+    if (auto error = parse_transaction_entities(reader, kind, delta)) return error;
+  }
+  if (parts == 7) return parse_removed_dots(reader, delta);
+  return std::nullopt;
+}
+
+Result<GraphDoc> transaction_to_doc(TransactionDelta& delta) {
+  EntityMap maps[2];
+  for (std::size_t i = 0; i < delta.entity_count; ++i) {
+    TransactionEntity& parsed = delta.entities[i];
+    EntityState entity;
+    if (parsed.added) entity.dots = delta.own_dot;
+    for (auto& [key, value] : parsed.fields) {
+      entity.fields.append_sorted(std::move(key), {std::move(value), delta.stamp});
+    }
+    maps[parsed.kind == EntityKind::node ? 0 : 1].emplace(std::move(parsed.id), std::move(entity));
+  }
+  return GraphDoc::from_parts(std::move(delta.seen), std::move(maps[0]), std::move(maps[1]));
+}
+
+// ------------------------------------------------------------------ envelope
+
+// A checked message, its root array and format read.
+struct Envelope {
+  std::uint64_t format = 0;
+  std::uint32_t parts = 0;  // elements of the root array, the format included
+};
+
+// Checks the whole message as msgpack, bounded by the input size, then reads
+// the root array and the format.
+std::optional<Error> open_message(MsgpackReader& reader, std::span<const std::uint8_t> bytes,
+                                  Envelope& envelope) {
+  if (bytes.size() > limits::kMaxEncodedBytes) {
+    return make_error(ErrorCode::limit_exceeded, "encoded state is too large");
+  }
+  if (bytes.empty()) return malformed("empty input");
+  if (auto error = codec::check_encoding(bytes, limits::kMaxValueDepth + 8)) return error;
+  MsgpackElement root;
+  if (auto error = read(reader, root)) return error;
+  if (root.kind != MsgpackKind::array || root.count == 0) {
+    return malformed("a message is a non-empty array");
+  }
+  MsgpackElement format;
+  if (auto error = read(reader, format)) return error;
+  if (format.kind != MsgpackKind::uint) return malformed("format must be an integer");
+  if (format.uint != kStateFormatV1 && format.uint != kTransactionFormatV1) {
+    return make_error(ErrorCode::unsupported_version,
+                      "format " + std::to_string(format.uint) + " is not supported");
+  }
+  envelope = Envelope{format.uint, root.count};
+  return std::nullopt;
+}
+
+// Shared checks (entity_validation.cpp) call bad input invalid_argument; from
+// a decoder's point of view that input is malformed bytes.
+Error as_decode_error(Error error) {
+  if (error.code == ErrorCode::invalid_argument) error.code = ErrorCode::malformed;
+  return error;
+}
+
+Result<GraphDoc> decode_bytes(std::span<const std::uint8_t> bytes) {
+  MsgpackReader reader(bytes);
+  Envelope envelope;
+  if (auto error = open_message(reader, bytes, envelope)) return *error;
+  if (envelope.format == kStateFormatV1) return StateDecoder(reader).decode(envelope.parts);
+  TransactionDelta delta;
+  if (auto error = parse_transaction(reader, envelope.parts, delta)) return *error;
+  return transaction_to_doc(delta);
+}
+
+// The transaction buffers reused by every join_encoded on this thread (no
+// state carries over from one call to the next).
+TransactionDelta& transaction_scratch() {
+  thread_local TransactionDelta delta;
+  return delta;
+}
+
+}  // namespace
+
+Result<GraphDoc> decode(std::span<const std::uint8_t> bytes) {
+  auto decoded = decode_bytes(bytes);
+  if (!decoded) return as_decode_error(decoded.error());
+  return decoded;
+}
+
+std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes) {
+  MsgpackReader reader(bytes);
+  Envelope envelope;
+  if (auto error = open_message(reader, bytes, envelope)) return as_decode_error(std::move(*error));
+  if (envelope.format == kStateFormatV1) {
+    auto state = StateDecoder(reader).decode(envelope.parts);
+    if (!state) return as_decode_error(state.error());
+    doc.join(std::move(*state));
+    return std::nullopt;
+  }
+  TransactionDelta& delta = transaction_scratch();
+  if (auto error = parse_transaction(reader, envelope.parts, delta)) {
+    return as_decode_error(std::move(*error));
+  }
+  doc.join_from(delta);
+  return std::nullopt;
+}
+
+}  // namespace trellis::crdt

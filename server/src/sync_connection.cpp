@@ -22,6 +22,10 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
+// Read-buffer capacity a connection keeps between frames; deltas and
+// presence are far smaller.
+constexpr std::size_t kKeptReadBufferBytes = 8 << 10;
+
 class SyncConnection final : public Peer, public std::enable_shared_from_this<SyncConnection> {
  public:
   SyncConnection(ServerContext& context, beast::tcp_stream stream)
@@ -102,6 +106,10 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
     boost::system::error_code error;
     co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return;
+    // The upgrade request would otherwise live as long as the connection
+    // (it is this coroutine's parameter): its headers are a good part of
+    // an idle connection's memory.
+    request = HttpRequest{};
 
     sync::ServerSession session(config.max_frame_bytes);
     beast::flat_buffer buffer;
@@ -119,6 +127,9 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
       }
       const auto* data = static_cast<const std::uint8_t*>(buffer.data().data());
       crdt::Bytes frame(data, data + buffer.size());
+      // One large frame (a big paste, a long outbox) must not leave its
+      // capacity to every later read of this connection.
+      if (buffer.capacity() > kKeptReadBufferBytes) buffer = beast::flat_buffer{};
       // What is handed to co_await is a named local: g++ 12 mis-copies
       // temporaries with non-trivial members inside a co_await expression.
       if (workspace_) {

@@ -200,10 +200,11 @@ crdt::Result<std::vector<Mutation>, EventError> plan_change(const GraphDoc& doc,
       return EventError{"node_data_update: node '" + update->node_id + "' does not exist",
                         EntityRef{EntityKind::node, update->node_id}};
     }
-    const Json server = node_view(doc, update->node_id);
+    // Each key against the node's register, without building its view.
+    const crdt::EntityState& server = *doc.find(EntityKind::node, update->node_id);
     Json patch = Json::object();
     for (const auto& [key, value] : update->data.items()) {
-      const Json* current = data_member(server, key);
+      const Json* current = server.fields.get(FieldKey::data(key));
       if (!current || *current != value) patch[key] = value;
     }
     if (patch.empty()) return std::vector<Mutation>{};

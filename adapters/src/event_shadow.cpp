@@ -35,6 +35,21 @@ bool attaches(const Json& edge, const Json& node_id) {
   return false;
 }
 
+// Whether merging `patch` into the object's data would change nothing.
+bool holds_data(const Json& object, const Json& patch) {
+  auto data = object.find("data");
+  if (data == object.end() || !data->is_object()) return false;
+  for (const auto& [key, value] : patch.items()) {
+    auto held = data->find(key);
+    if (held == data->end() || *held != value) return false;
+  }
+  return true;
+}
+
+StoreEffect effect_of(StoreEffect::Op op, Json value = nullptr) {
+  return StoreEffect{op, value.is_null() ? nullptr : share(std::move(value))};
+}
+
 // The simple store's rule for one event or change, on one possible state.
 States apply_effect(const StoreEffect& effect, const ModelState& state) {
   using Kind = ModelState::Kind;
@@ -49,15 +64,17 @@ States apply_effect(const StoreEffect& effect, const ModelState& state) {
       return {ModelState::absent(), ModelState::present(effect.value)};
     case Op::merge_data: {
       if (state.kind != Kind::present) return {state};
-      Json merged = state.object;
+      // Replays often merge what a state holds already: keep it, uncopied.
+      if (holds_data(*state.object, *effect.value)) return {state};
+      Json merged = *state.object;
       Json& data = merged["data"];
       if (!data.is_object()) data = Json::object();  // a spread of no object adds nothing
-      for (const auto& [key, value] : effect.value.items())
+      for (const auto& [key, value] : effect.value->items())
         data[key] = value;
       return {ModelState::present(std::move(merged))};
     }
     case Op::remove_if_attached:
-      if (state.kind == Kind::present && attaches(state.object, effect.value)) {
+      if (state.kind == Kind::present && attaches(*state.object, *effect.value)) {
         return {ModelState::absent()};
       }
       return {state};
@@ -112,7 +129,7 @@ std::optional<Json> data_patch_to(const States& states, const Json& target) {
   const Json& target_data = target["data"];
   Json patch = Json::object();
   for (const ModelState& state : states) {
-    const Json& object = state.object;
+    const Json& object = *state.object;
     if (object.size() != target.size()) return std::nullopt;
     for (const auto& [name, value] : object.items()) {
       auto it = target.find(name);
@@ -134,12 +151,14 @@ std::optional<Json> data_patch_to(const States& states, const Json& target) {
 
 // Touched node ids, each after the touched node its view names as parent
 // (React Flow wants a parent before its children).
-std::vector<std::string> parents_first(const GraphDoc& doc, const std::vector<std::string>& ids) {
+std::vector<std::string> parents_first(const std::unordered_map<std::string, ModelState>& views,
+                                       const std::vector<std::string>& ids) {
   std::unordered_map<std::string, std::string> parent_of;
   std::unordered_set<std::string> in_set(ids.begin(), ids.end());
   for (const auto& id : ids) {
-    const Json view = node_view(doc, id);
-    if (view.is_null()) continue;
+    const ModelState& state = views.at(id);
+    if (state.kind != ModelState::Kind::present) continue;
+    const Json& view = *state.object;
     auto parent = view.find("parentId");
     if (parent != view.end() && parent->is_string() &&
         in_set.count(parent->get_ref<const std::string&>())) {
@@ -186,6 +205,9 @@ struct ClientShadow::Involved {
   std::vector<std::uint64_t> starts;
   std::vector<bool> feasible;
   bool pruned = false;
+  // Whole-object changes compare with what the sender held (SenderBases);
+  // a node_data_update does not need them.
+  bool wants_bases = false;
 };
 
 namespace {
@@ -226,20 +248,27 @@ void ClientShadow::raise_floor(std::uint64_t floor) {
 void ClientShadow::acknowledge(std::uint64_t events_applied) {
   raise_floor(std::min(events_applied, sent_));
   for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
-    std::vector<std::string> settled;
-    for (auto& [id, record] : records(kind)) {
-      clip(record);
-      if (record.segments.size() == 1 &&
-          record.segments[0].states == States{ModelState::absent()}) {
-        settled.push_back(id);
+    Records& map = records(kind);
+    std::vector<std::string> absent;
+    auto& ids = unsettled(kind);
+    for (auto id = ids.begin(); id != ids.end();) {
+      auto found = map.find(*id);
+      if (found != map.end()) clip(found->second);
+      if (found != map.end() && found->second.segments.size() > 1) {
+        ++id;
+        continue;
       }
+      if (found != map.end() && found->second.segments[0].states == States{ModelState::absent()})
+        absent.push_back(*id);
+      id = ids.erase(id);
     }
-    for (const auto& id : settled)
+    for (const auto& id : absent)
       compact(kind, id);
   }
 }
 
 ClientShadow::Record& ClientShadow::record(EntityKind kind, const std::string& id) {
+  unsettled(kind).insert(id);
   Records& map = records(kind);
   auto it = map.find(id);
   if (it != map.end()) {
@@ -326,8 +355,8 @@ void ClientShadow::reindex_edge(const std::string& id, Record& entry) {
     for (const auto& state : segment.states) {
       if (state.kind != ModelState::Kind::present) continue;
       for (const char* end : {"source", "target"}) {
-        auto node = state.object.find(end);
-        if (node == state.object.end() || !node->is_string()) continue;
+        auto node = state.object->find(end);
+        if (node == state.object->end() || !node->is_string()) continue;
         const auto& node_id = node->get_ref<const std::string&>();
         if (std::find(entry.indexed_endpoints.begin(), entry.indexed_endpoints.end(), node_id) ==
             entry.indexed_endpoints.end()) {
@@ -370,7 +399,7 @@ void ClientShadow::send(EntityKind kind, const std::string& id, const StoreEffec
     if (attached != edges_by_node_.end()) {
       const std::vector<std::string> edges(attached->second.begin(), attached->second.end());
       for (const auto& edge : edges) {
-        append_event(EntityKind::edge, edge, StoreEffect{Op::remove_if_attached, id});
+        append_event(EntityKind::edge, edge, effect_of(Op::remove_if_attached, id));
         cascaded_edges.push_back(edge);
       }
     }
@@ -378,10 +407,9 @@ void ClientShadow::send(EntityKind kind, const std::string& id, const StoreEffec
   out.push_back(std::move(event));
 }
 
-void ClientShadow::reconcile(const GraphDoc& doc, EntityKind kind, const std::string& id,
+void ClientShadow::reconcile(EntityKind kind, const std::string& id, const ModelState& target,
                              std::string_view author, std::vector<OutgoingEvent>& out,
                              std::vector<std::string>& cascaded_edges) {
-  const ModelState target = view_state(doc, kind, id);
   const States& held = finals(kind, id);
   if (held.size() == 1 && held[0] == target) return;
 
@@ -398,7 +426,7 @@ void ClientShadow::reconcile(const GraphDoc& doc, EntityKind kind, const std::st
          out, cascaded_edges);
   };
   auto send_add = [&] {
-    send(kind, id, StoreEffect{Op::insert, target.object}, change(ChangeType::add, target.object),
+    send(kind, id, StoreEffect{Op::insert, target.object}, change(ChangeType::add, *target.object),
          out, cascaded_edges);
   };
 
@@ -406,13 +434,14 @@ void ClientShadow::reconcile(const GraphDoc& doc, EntityKind kind, const std::st
     send_remove();
   } else if (all_are(ModelState::Kind::present)) {
     std::optional<Json> patch;
-    if (is_node(kind)) patch = data_patch_to(held, target.object);
+    if (is_node(kind)) patch = data_patch_to(held, *target.object);
     if (patch) {
-      send(kind, id, StoreEffect{Op::merge_data, *patch},
-           node_data_update_event(id, *patch, author), out, cascaded_edges);
+      auto event = node_data_update_event(id, *patch, author);
+      send(kind, id, effect_of(Op::merge_data, std::move(*patch)), std::move(event), out,
+           cascaded_edges);
     } else {
       send(kind, id, StoreEffect{Op::replace, target.object},
-           change(ChangeType::update, target.object), out, cascaded_edges);
+           change(ChangeType::update, *target.object), out, cascaded_edges);
     }
   } else if (never_held(kind, id)) {
     send_add();
@@ -427,16 +456,52 @@ void ClientShadow::reconcile(const GraphDoc& doc, EntityKind kind, const std::st
   compact(kind, id);
 }
 
+TouchedViews views_of(const GraphDoc& doc, const Touched& touched) {
+  TouchedViews views;
+  std::unordered_map<std::string, ModelState> nodes;
+  for (const auto& id : touched.nodes)
+    nodes.emplace(id, view_state(doc, EntityKind::node, id));
+  for (auto& id : parents_first(nodes, touched.nodes)) {
+    ModelState& view = nodes.at(id);
+    views.nodes.emplace_back(std::move(id), std::move(view));
+  }
+  std::vector<std::string> edges = touched.edges;
+  sort_unique(edges);
+  for (auto& id : edges) {
+    ModelState view = view_state(doc, EntityKind::edge, id);
+    views.edges.emplace_back(std::move(id), std::move(view));
+  }
+  return views;
+}
+
 std::vector<OutgoingEvent> ClientShadow::events_for(const GraphDoc& doc, const Touched& touched,
                                                     std::string_view author) {
+  return events_for(doc, views_of(doc, touched), author);
+}
+
+std::vector<OutgoingEvent> ClientShadow::events_for(const GraphDoc& doc, const TouchedViews& views,
+                                                    std::string_view author) {
   std::vector<OutgoingEvent> out;
-  std::vector<std::string> edges = touched.edges;
-  for (const auto& id : parents_first(doc, touched.nodes))
-    reconcile(doc, EntityKind::node, id, author, out, edges);
+  // Node deletes sent here drop, in this store, edges only it may hold.
+  std::vector<std::string> cascaded;
+  for (const auto& [id, view] : views.nodes)
+    reconcile(EntityKind::node, id, view, author, out, cascaded);
+  std::vector<std::string> edges;
+  for (const auto& [id, view] : views.edges)
+    edges.push_back(id);
+  edges.insert(edges.end(), cascaded.begin(), cascaded.end());
   sort_unique(edges);
   std::vector<std::string> ignored;
-  for (const auto& id : edges)
-    reconcile(doc, EntityKind::edge, id, author, out, ignored);
+  for (const auto& id : edges) {
+    auto viewed = std::lower_bound(
+        views.edges.begin(), views.edges.end(), id,
+        [](const auto& entry, const std::string& wanted) { return entry.first < wanted; });
+    if (viewed != views.edges.end() && viewed->first == id) {
+      reconcile(EntityKind::edge, id, viewed->second, author, out, ignored);
+    } else {
+      reconcile(EntityKind::edge, id, view_state(doc, EntityKind::edge, id), author, out, ignored);
+    }
+  }
   return out;
 }
 
@@ -450,7 +515,7 @@ OutgoingEvent ClientShadow::sync(const GraphDoc& doc, Json users, Json current_u
     for (const Json& object : *objects) {
       const auto& id = object["id"].get_ref<const std::string&>();
       shown.insert(id);
-      append_event(kind, id, StoreEffect{Op::insert, object});
+      append_event(kind, id, effect_of(Op::insert, object));
     }
     std::vector<std::string> hidden;
     for (const auto& [id, unused] : records(kind)) {
@@ -511,6 +576,7 @@ SenderBases ClientShadow::locate(Involved& involved) {
   if (!involved.pruned) involved.feasible.assign(starts.size(), true);
 
   SenderBases bases;
+  if (!involved.wants_bases) return bases;
   for (std::size_t i = 0; i < starts.size(); ++i) {
     if (!involved.feasible[i]) continue;
     for (const auto& state : states_at(primary, starts[i])) {
@@ -521,9 +587,9 @@ SenderBases ClientShadow::locate(Involved& involved) {
       }
       bases.known = true;
       if (state.kind == ModelState::Kind::present &&
-          std::find(bases.objects.begin(), bases.objects.end(), state.object) ==
+          std::find(bases.objects.begin(), bases.objects.end(), *state.object) ==
               bases.objects.end()) {
-        bases.objects.push_back(state.object);
+        bases.objects.push_back(*state.object);
       }
     }
   }
@@ -553,7 +619,7 @@ void ClientShadow::rebuild(Record& entry, const Involved& involved, const StoreE
       }
       for (; removal != node_removals_.end() && removal->first <= frontier; ++removal) {
         if (removal->first == frontier) {
-          held = apply_effect(StoreEffect{Op::remove_if_attached, removal->second}, held);
+          held = apply_effect(effect_of(Op::remove_if_attached, removal->second), held);
         }
       }
     }
@@ -576,7 +642,7 @@ void ClientShadow::rebuild(Record& entry, const Involved& involved, const StoreE
 void ClientShadow::apply_located(const Involved& involved) {
   rebuild(record(involved.kind, involved.id), involved, involved.effect, involved.pruned,
           !is_node(involved.kind));
-  const StoreEffect cascade{Op::remove_if_attached, involved.id};
+  const StoreEffect cascade = effect_of(Op::remove_if_attached, involved.id);
   for (const auto& edge : involved.cascaded)
     rebuild(record(EntityKind::edge, edge), involved, cascade, false, true);
   const auto first = std::find(involved.feasible.begin(), involved.feasible.end(), true);
@@ -607,7 +673,8 @@ ChangeOutcome ClientShadow::receive_change(const GraphDoc& doc, const ClientEven
   involved.kind = entity->kind;
   involved.id = entity->id;
   if (const auto* node = std::get_if<NodeChange>(&change)) {
-    involved.effect = StoreEffect{store_op_of(node->type), node->node};
+    involved.effect = effect_of(store_op_of(node->type), node->node);
+    involved.wants_bases = true;
     involved.needs = *needs_of(node->type);
     if (node->type == ChangeType::remove) {
       auto attached = edges_by_node_.find(involved.id);
@@ -616,7 +683,8 @@ ChangeOutcome ClientShadow::receive_change(const GraphDoc& doc, const ClientEven
       }
     }
   } else if (const auto* edge = std::get_if<EdgeChange>(&change)) {
-    involved.effect = StoreEffect{store_op_of(edge->type), edge->edge};
+    involved.effect = effect_of(store_op_of(edge->type), edge->edge);
+    involved.wants_bases = true;
     involved.needs = *needs_of(edge->type);
     // A new edge joins two nodes the store shows (onConnect); an existing
     // one may be dangling in a seed store (received after its node's delete).
@@ -626,7 +694,7 @@ ChangeOutcome ClientShadow::receive_change(const GraphDoc& doc, const ClientEven
     }
   } else {
     const auto& update = std::get<NodeDataUpdate>(change);
-    involved.effect = StoreEffect{Op::merge_data, update.data};
+    involved.effect = effect_of(Op::merge_data, update.data);
     involved.needs = Needs::present;
   }
 
@@ -652,12 +720,17 @@ ChangeOutcome ClientShadow::receive_change(const GraphDoc& doc, const ClientEven
   }
   sort_unique(touched.edges);
   outcome.touched = touched;
+  outcome.views = views_of(doc, touched);
 
   // The sender's store applied its change whatever the server made of it.
   apply_located(involved);
-  for (const auto& edge : involved.cascaded)
-    touched.add(EntityKind::edge, edge);
-  outcome.to_sender = events_for(doc, touched, kServerUserId);
+  if (involved.cascaded.empty()) {
+    outcome.to_sender = events_for(doc, outcome.views, kServerUserId);
+  } else {
+    for (const auto& edge : involved.cascaded)
+      touched.add(EntityKind::edge, edge);
+    outcome.to_sender = events_for(doc, touched, kServerUserId);
+  }
   return outcome;
 }
 

@@ -146,6 +146,15 @@ std::string encode_sio_packet(const SioPacket& packet) {
   return out;
 }
 
+std::string encode_event_text(std::string_view name, const nlohmann::json& payload) {
+  std::string out = "2[";
+  out += nlohmann::json(name).dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += ',';
+  out += payload.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += ']';
+  return out;
+}
+
 PacketResult<SioPacket> decode_sio_packet(std::string_view text, const SioLimits& limits) {
   if (text.size() > limits.max_packet_bytes) {
     return PacketError{PacketErrorCode::too_large, "a Socket.IO packet of " +

@@ -200,12 +200,27 @@ class EngineIoWebSocket final : public WebSocketLink,
         co_await run_on(session_->strand(), std::move(end));
         co_return;
       }
-      auto deliver = [session = session_, packet = std::move(*packet), upgrade] {
-        session->on_websocket_packet(packet, upgrade);
-        return !session->closed();
-      };
-      if (!co_await run_on(session_->strand(), std::move(deliver))) co_return;
+      // The next frame is read only once the session and whatever it handed
+      // the message to (the workspace) have taken this one.
+      auto delivering = deliver(session_, std::move(*packet), upgrade);
+      if (!co_await std::move(delivering)) co_return;
     }
+  }
+
+  // Whether the session is still open after `packet`, once it was taken.
+  static asio::awaitable<bool> deliver(std::shared_ptr<EngineIoSession> session, EioPacket packet,
+                                       bool upgrade) {
+    return await_callback<bool>([session, packet = std::move(packet),
+                                 upgrade](std::function<void(bool)> done) mutable {
+      asio::post(session->strand(),
+                 [session, packet = std::move(packet), upgrade, done = std::move(done)]() mutable {
+                   // Written before this copy of the token goes, read after the last.
+                   auto open = std::make_shared<bool>(true);
+                   MessageTaken taken = when_taken([done = std::move(done), open] { done(*open); });
+                   session->on_websocket_packet(packet, upgrade, taken);
+                   *open = !session->closed();
+                 });
+    });
   }
 
   void write_next() {
@@ -306,10 +321,18 @@ asio::awaitable<HttpResponse> respond_engineio(ServerContext& context, const Htt
     co_return text_response(request, std::move(*body));
   }
   if (request.method() == http::verb::post) {
-    auto post = [session, body = request.body()] {
-      return session->on_post(body).value_or(std::string());
-    };
-    const std::string error = co_await run_on(session->strand(), std::move(post));
+    // Answered once the workspace took every event of the body: a client
+    // posts one body at a time, so this paces a polling flooder.
+    auto posting = await_callback<std::string>(
+        [session, body = request.body()](std::function<void(std::string)> done) mutable {
+          asio::post(session->strand(), [session, body = std::move(body),
+                                         done = std::move(done)]() mutable {
+            session->on_post(body, [done = std::move(done)](std::optional<std::string> error) {
+              done(error.value_or(std::string()));
+            });
+          });
+        });
+    const std::string error = co_await std::move(posting);
     if (!error.empty()) co_return eio_error(request, EioError::bad_request, error);
     co_return text_response(request, "ok");
   }

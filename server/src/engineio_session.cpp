@@ -10,6 +10,11 @@ namespace asio = boost::asio;
 using adapters::EioPacket;
 using adapters::EioType;
 
+MessageTaken when_taken(std::function<void()> done) {
+  // A shared_ptr's deleter runs once, when its last copy goes, even for null.
+  return MessageTaken(nullptr, [done = std::move(done)](void*) { done(); });
+}
+
 EngineIoSession::EngineIoSession(ServerContext& context, std::string sid, Strand strand)
     : context_(context), sid_(std::move(sid)), strand_(std::move(strand)), ping_timer_(strand_) {}
 
@@ -69,7 +74,9 @@ void EngineIoSession::enqueue(EioPacket packet) {
   }
   queued_bytes_ += packet.data.size() + 1;
   queued_.push_back(std::move(packet));
-  if (queued_bytes_ > context_.config.outbound_queue_bytes) {
+  // The bound is on the backlog, as over the WebSocket: a message alone is
+  // always taken.
+  if (queued_.size() > 1 && queued_bytes_ > context_.config.outbound_queue_bytes) {
     context_.metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
     close("slow consumer: the outbound queue is full");
     return;
@@ -115,19 +122,21 @@ void EngineIoSession::poll(std::function<void(std::optional<std::string>)> done)
   flush_poll();
 }
 
-std::optional<std::string> EngineIoSession::on_post(std::string_view body) {
-  if (closed_) return "session closed";
+void EngineIoSession::on_post(std::string_view body,
+                              std::function<void(std::optional<std::string>)> answered) {
+  if (closed_) return answered("session closed");
   context_.metrics.bytes_in.fetch_add(body.size(), std::memory_order_relaxed);
   auto packets = adapters::decode_payload(body);
   if (!packets) {
     close("bad payload");
-    return packets.error().message;
+    return answered(packets.error().message);
   }
+  const MessageTaken taken =
+      when_taken([answered = std::move(answered)] { answered(std::nullopt); });
   for (const EioPacket& packet : *packets) {
-    on_packet(packet);
+    on_packet(packet, taken);
     if (closed_) break;
   }
-  return std::nullopt;
 }
 
 void EngineIoSession::attach_websocket(std::shared_ptr<WebSocketLink> websocket) {
@@ -138,7 +147,8 @@ void EngineIoSession::attach_websocket(std::shared_ptr<WebSocketLink> websocket)
   upgrading_ = std::move(websocket);
 }
 
-void EngineIoSession::on_websocket_packet(const EioPacket& packet, bool from_upgrade_socket) {
+void EngineIoSession::on_websocket_packet(const EioPacket& packet, bool from_upgrade_socket,
+                                          MessageTaken taken) {
   if (closed_) return;
   if (from_upgrade_socket && upgrading_) {
     if (packet.type == EioType::ping && packet.data == "probe") {
@@ -165,7 +175,7 @@ void EngineIoSession::on_websocket_packet(const EioPacket& packet, bool from_upg
     close("unexpected packet during upgrade");
     return;
   }
-  on_packet(packet);
+  on_packet(packet, taken);
 }
 
 void EngineIoSession::on_websocket_closed(const WebSocketLink* websocket) {
@@ -176,7 +186,7 @@ void EngineIoSession::on_websocket_closed(const WebSocketLink* websocket) {
   if (websocket_.get() == websocket) close("transport closed");
 }
 
-void EngineIoSession::on_packet(const EioPacket& packet) {
+void EngineIoSession::on_packet(const EioPacket& packet, const MessageTaken& taken) {
   switch (packet.type) {
     case EioType::pong:
       if (ping_marks_.empty()) return;  // unasked: nothing to learn from it
@@ -189,7 +199,7 @@ void EngineIoSession::on_packet(const EioPacket& packet) {
         close("binary messages are not supported");
         return;
       }
-      handler_->on_message(*this, packet.data);
+      handler_->on_message(*this, packet.data, taken);
       return;
     case EioType::close:
       close("client closed");

@@ -13,7 +13,12 @@
 // Heartbeat: the server sends "2" every ping_interval; without a "3" within
 // ping_timeout the session closes. The outbound queue is bounded
 // (outbound_queue_bytes): past it the session closes (the client reconnects
-// and resyncs).
+// and resyncs); a message alone in the queue is always taken, whatever its
+// size (a workspace_sync may be larger than the bound).
+// Backpressure: a client's message is handed on with a MessageTaken token;
+// the WebSocket reader reads the next frame, and a polling POST is answered,
+// only once every token of what it carried is gone (the workspace ran the
+// event), as a native connection awaits its workspace (run_on.hpp).
 //
 // The layer above (Socket.IO) sees only text messages in and out.
 
@@ -42,11 +47,19 @@ class WebSocketLink {
 
 class EngineIoSession;
 
+// Held by whatever has yet to take a client's message; when its last copy
+// is destroyed (on any thread) the transport reads on. Copies share one
+// completion, so a polling POST's packets share one token.
+using MessageTaken = std::shared_ptr<void>;
+MessageTaken when_taken(std::function<void()> done);
+
 // The layer above Engine.IO; called on the session's strand.
 class MessageHandler {
  public:
   virtual ~MessageHandler() = default;
-  virtual void on_message(EngineIoSession& session, std::string text) = 0;
+  // Keep `taken` (or a copy) until the message has been handed to whoever
+  // applies it: the client's next message waits for that.
+  virtual void on_message(EngineIoSession& session, std::string text, MessageTaken taken) = 0;
   virtual void on_close(EngineIoSession& session) = 0;
   // Pings are barriers: a pong follows, on the same FIFO connection,
   // everything the client received before the ping. The session asks for a
@@ -75,16 +88,18 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   // Polling GET: `done` gets the body to answer (a payload), or nullopt
   // when the request is refused (a second concurrent GET, a closed session).
   void poll(std::function<void(std::optional<std::string>)> done);
-  // Polling POST: nullopt when accepted, else the error for a 400.
-  std::optional<std::string> on_post(std::string_view body);
+  // Polling POST: `answered` gets nullopt once every packet was taken, or
+  // at once the error for a 400.
+  void on_post(std::string_view body, std::function<void(std::optional<std::string>)> answered);
 
   // A WebSocket with this sid opened (upgrade), and its packets.
   void attach_websocket(std::shared_ptr<WebSocketLink> websocket);
-  void on_websocket_packet(const adapters::EioPacket& packet, bool from_upgrade_socket);
+  void on_websocket_packet(const adapters::EioPacket& packet, bool from_upgrade_socket,
+                           MessageTaken taken);
   void on_websocket_closed(const WebSocketLink* websocket);
 
  private:
-  void on_packet(const adapters::EioPacket& packet);
+  void on_packet(const adapters::EioPacket& packet, const MessageTaken& taken);
   void enqueue(adapters::EioPacket packet);
   void flush_poll();
   void arm_ping();

@@ -32,6 +32,13 @@ class Peer {
   virtual void close(sync::ProtocolError reason) = 0;
 };
 
+// A Socket.IO event encoded once as its packet's text
+// (adapters::encode_event_text) and shared by every client it goes to.
+struct EncodedEvent {
+  std::string name;
+  std::string text;
+};
+
 // A Socket.IO connection, as a workspace sees it: it takes the seed's JSON
 // events. Thread-safe like Peer.
 class EventPeer {
@@ -39,6 +46,8 @@ class EventPeer {
   virtual ~EventPeer() = default;
   // One Socket.IO event (`node_change`, `workspace_sync`, ...) for the client.
   virtual void send_event(std::string name, crdt::Json payload) = 0;
+  // The same, encoded already.
+  virtual void send_encoded(std::shared_ptr<const EncodedEvent> event) = 0;
   // The answer to the client's event that asked for acknowledgement `id`.
   virtual void send_ack(std::uint64_t id, crdt::Json payload) = 0;
   // Another user's presence_update {userId, state}: replaces that user's

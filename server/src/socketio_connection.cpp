@@ -1,6 +1,7 @@
 #include "socketio_connection.hpp"
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <map>
 #include <string>
 #include <utility>
@@ -28,7 +29,9 @@ class SocketIoConnection final : public MessageHandler,
         socket_id_(new_session_id()) {}
 
   // --- MessageHandler, on the session's strand.
-  void on_message(EngineIoSession& session, std::string text) override {
+  // `taken` goes with an event to the workspace: the client's next message
+  // is read once the workspace ran this one. Everything else is taken here.
+  void on_message(EngineIoSession& session, std::string text, MessageTaken taken) override {
     auto packet = adapters::decode_sio_packet(text);
     if (!packet) {
       // The reference server closes a connection whose packet it cannot
@@ -51,7 +54,7 @@ class SocketIoConnection final : public MessageHandler,
         return;
       case SioType::event:
         if (packet->nsp != "/" || !connected_) return;  // not connected there: ignored
-        return on_event(session, *packet);
+        return on_event(session, std::move(*packet), std::move(taken));
       default:
         return;  // acks of the client and errors need no answer
     }
@@ -69,6 +72,7 @@ class SocketIoConnection final : public MessageHandler,
   static constexpr int kGenerationShift = 40;
   std::uint64_t ping_mark() override { return generation_ << kGenerationShift | model_events_; }
   void on_pong(std::uint64_t mark) override {
+    barrier_unanswered_ = false;
     if (!workspace_ || mark >> kGenerationShift != generation_) return;
     const std::uint64_t applied = mark & ((std::uint64_t{1} << kGenerationShift) - 1);
     if (applied <= acknowledged_) return;
@@ -89,6 +93,10 @@ class SocketIoConnection final : public MessageHandler,
       if (auto connection = connection_.lock())
         connection->send_event(generation_, std::move(name), std::move(payload));
     }
+    void send_encoded(std::shared_ptr<const EncodedEvent> event) override {
+      if (auto connection = connection_.lock())
+        connection->send_encoded(generation_, std::move(event));
+    }
     void send_ack(std::uint64_t ack_id, Json payload) override {
       if (auto connection = connection_.lock())
         connection->send_ack(generation_, ack_id, std::move(payload));
@@ -107,19 +115,52 @@ class SocketIoConnection final : public MessageHandler,
     post([generation, name = std::move(name), payload = std::move(payload)](
              SocketIoConnection& self, EngineIoSession& session) {
       if (!self.connected_ || generation != self.generation_) return;
-      const bool sync = name == "workspace_sync";
-      if (sync || name == "node_change" || name == "edge_change" || name == "node_data_update") {
-        ++self.model_events_;
-      }
       // A presence still waiting must not draw a user who has just left.
       if (name == "user_left" && payload.contains("userId") && payload["userId"].is_string()) {
         self.pending_presence_.erase(payload["userId"].get<std::string>());
       }
-      self.emit(session, name, payload);
-      // A ping right behind the sync: its pong tells the workspace that the
-      // client's model is the synced state, before its first edit.
-      if (sync) session.ping_now();
+      self.deliver(session, name, adapters::encode_event_text(name, payload));
     });
+  }
+  void send_encoded(std::uint64_t generation, std::shared_ptr<const EncodedEvent> event) {
+    post(
+        [generation, event = std::move(event)](SocketIoConnection& self, EngineIoSession& session) {
+          if (self.connected_ && generation == self.generation_)
+            self.deliver(session, event->name, event->text);
+        });
+  }
+  void deliver(EngineIoSession& session, std::string_view name, std::string text) {
+    const bool sync = name == "workspace_sync";
+    const bool model =
+        sync || name == "node_change" || name == "edge_change" || name == "node_data_update";
+    if (model) ++model_events_;
+    session.send_message(std::move(text));
+    // A ping right behind the sync: its pong tells the workspace that the
+    // client's model is the synced state, before its first edit.
+    if (sync) {
+      ping(session, std::chrono::steady_clock::now());
+    } else if (model) {
+      barrier_after_model_event(session);
+    }
+  }
+
+  // The client's shadow keeps the states its store may hold at every
+  // frontier since the last pong, and replays each change the client sends
+  // over all of them: under a steady flow of events the heartbeat alone
+  // leaves dozens of frontiers per busy node. A ping behind model events at
+  // most every kBarrierEvery keeps that to a few (and the shadow's memory to
+  // about the document); one unanswered at a time, so a client that stops
+  // reading is not sent more.
+  static constexpr std::chrono::milliseconds kBarrierEvery{50};
+  void barrier_after_model_event(EngineIoSession& session) {
+    if (barrier_unanswered_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_barrier_ >= kBarrierEvery) ping(session, now);
+  }
+  void ping(EngineIoSession& session, std::chrono::steady_clock::time_point now) {
+    barrier_unanswered_ = true;
+    last_barrier_ = now;
+    session.ping_now();
   }
   // Presence is coalesced: updates that arrive while a flush is pending
   // replace that user's earlier one, so a client gets at most one per user
@@ -159,8 +200,7 @@ class SocketIoConnection final : public MessageHandler,
   }
 
   void emit(EngineIoSession& session, std::string_view name, const Json& payload) {
-    SioPacket packet = adapters::make_event(std::string(name), payload);
-    session.send_message(adapters::encode_sio_packet(packet));
+    session.send_message(adapters::encode_event_text(name, payload));
   }
 
   void ack(EngineIoSession& session, std::uint64_t ack_id, const Json& payload) {
@@ -205,10 +245,10 @@ class SocketIoConnection final : public MessageHandler,
     if (packet.id) ack(session, *packet.id, Json{{"ok", false}, {"error", message}});
   }
 
-  void on_event(EngineIoSession& session, const SioPacket& packet) {
-    const std::string name(*adapters::event_name(packet));
-    const auto args = adapters::event_args(packet);
-    const Json payload = args.empty() ? Json(nullptr) : args.front();
+  void on_event(EngineIoSession& session, SioPacket packet, MessageTaken taken) {
+    std::string name(*adapters::event_name(packet));
+    Json payload = packet.data.is_array() && packet.data.size() > 1 ? std::move(packet.data[1])
+                                                                    : Json(nullptr);
     if (name == "join_workspace") return join(session, packet, payload);
     if (name == "leave_workspace") {
       leave_workspace();
@@ -221,9 +261,10 @@ class SocketIoConnection final : public MessageHandler,
       return refuse(session, packet, "this connection has joined another workspace");
     }
     auto workspace = workspace_;
-    asio::post(workspace->strand(), [workspace, id = id_, name, payload, ack_id = packet.id] {
-      workspace->on_event(id, name, payload, ack_id);
-    });
+    asio::post(workspace->strand(),
+               [workspace, id = id_, name = std::move(name), payload = std::move(payload),
+                ack_id = packet.id,
+                taken = std::move(taken)] { workspace->on_event(id, name, payload, ack_id); });
   }
 
   void join(EngineIoSession& session, const SioPacket& packet, const Json& payload) {
@@ -296,6 +337,8 @@ class SocketIoConnection final : public MessageHandler,
   std::uint64_t acknowledged_ = 0;
   std::map<std::string, Json> pending_presence_;  // by user id, of the current join
   bool presence_flush_posted_ = false;
+  bool barrier_unanswered_ = false;
+  std::chrono::steady_clock::time_point last_barrier_{};
 };
 
 }  // namespace

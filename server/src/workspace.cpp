@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "log.hpp"
+#include "trellis/adapters/socketio.hpp"
 #include "trellis/sync/message_codec.hpp"
 
 namespace trellis::server {
@@ -110,7 +111,9 @@ bool Workspace::on_frame(ConnectionId connection, std::span<const std::uint8_t> 
     }
   }
   sync::ServerOutput out = member.session->on_frame(frame, &replica_);
-  if (out.broadcast && touched) fan_out_events(connection, *touched, member.user.id);
+  if (out.broadcast && touched) {
+    fan_out_events(connection, adapters::views_of(replica_.doc(), *touched), member.user.id);
+  }
   carry_out(connection, member, std::move(out));
   return member.session->state() != sync::ServerSession::State::closed;
 }
@@ -186,7 +189,7 @@ void Workspace::on_change_event(ConnectionId connection, Member& member,
     member.events->send_event("error", crdt::Json{{"message", outcome.error->message}});
     metrics_.frames_rejected.fetch_add(1, std::memory_order_relaxed);
   }
-  fan_out_events(connection, outcome.touched, member.user.id);
+  fan_out_events(connection, outcome.views, member.user.id);
 
   Durable acknowledge;
   if (ack_id) {
@@ -281,13 +284,25 @@ void Workspace::fan_out_delta(ConnectionId from, const Frame& frame) {
   }
 }
 
-void Workspace::fan_out_events(ConnectionId from, const adapters::Touched& touched,
+void Workspace::fan_out_events(ConnectionId from, const adapters::TouchedViews& views,
                                const std::string& author) {
-  if (touched.nodes.empty() && touched.edges.empty()) return;
+  if (views.empty()) return;
+  // Clients whose shadows agree are sent equal events (all of them, for a
+  // change nobody else touched meanwhile): each is encoded once, and its
+  // text shared.
+  std::vector<std::pair<adapters::OutgoingEvent, std::shared_ptr<const EncodedEvent>>> encoded;
   for (auto& [id, member] : members_) {
     if (id == from || !member.shadow) continue;
-    for (auto& event : member.shadow->events_for(replica_.doc(), touched, author)) {
-      member.events->send_event(std::move(event.name), std::move(event.payload));
+    for (auto& event : member.shadow->events_for(replica_.doc(), views, author)) {
+      auto same = std::find_if(encoded.begin(), encoded.end(),
+                               [&](const auto& entry) { return entry.first == event; });
+      if (same == encoded.end()) {
+        auto text = std::make_shared<const EncodedEvent>(
+            EncodedEvent{event.name, adapters::encode_event_text(event.name, event.payload)});
+        encoded.emplace_back(std::move(event), std::move(text));
+        same = std::prev(encoded.end());
+      }
+      member.events->send_encoded(same->second);
       metrics_.deltas_out.fetch_add(1, std::memory_order_relaxed);
     }
   }

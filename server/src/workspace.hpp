@@ -103,7 +103,7 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   void fan_out_presence(ConnectionId from, const Member& member, Frame native_frame);
   void on_presence_event(ConnectionId connection, Member& member, crdt::Json state,
                          std::optional<std::uint64_t> ack_id);
-  void fan_out_events(ConnectionId from, const adapters::Touched& touched,
+  void fan_out_events(ConnectionId from, const adapters::TouchedViews& views,
                       const std::string& author);
   void announce_joined(ConnectionId connection, const sync::UserIdentity& user);
   crdt::Json users_json() const;

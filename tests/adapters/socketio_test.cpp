@@ -141,6 +141,17 @@ TEST(SocketIoEncode, StringsThatAreNotUtf8AreReplacedNotThrown) {
   EXPECT_EQ(encode_sio_packet(bad), "2[\"e\",\"\xef\xbf\xbd\"]");
 }
 
+TEST(SocketIoEncode, EventTextIsTheEncodedEventPacket) {
+  for (const Json& payload :
+       {Json{{"nodeId", "n\"1"}, {"data", {{"width", 2.5}}}, {"userId", "u"}}, Json(nullptr),
+        Json::array({1, "x"}), Json(std::string("\xff")), Json{{"\xfe", "\u00e9"}}}) {
+    EXPECT_EQ(encode_event_text("node_data_update", payload),
+              encode_sio_packet(make_event("node_data_update", payload)))
+        << payload.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  EXPECT_EQ(encode_event_text("a\"b", Json{{"k", 1}}), R"(2["a\"b",{"k":1}])");
+}
+
 TEST(SocketIoHelpers, MakeEventAndItsViews) {
   SioPacket event = make_event("edit", Json{{"op", "add_node"}}, 3, "x");
   event.nsp = "/workspace";

@@ -1020,15 +1020,12 @@ TEST(HostileFlood, ANativeDeltaFloodIsPacedAndLosesNoAcknowledgedEditAcrossSigki
   EXPECT_EQ(node_number(view_of(reader), "hot", "width"), last);
 }
 
-// Socket.IO has no such pacing today: SocketIoConnection::on_event posts
-// each event to the workspace strand and returns, and the Engine.IO
-// transports read the next message at once (a polling POST is answered
-// "ok" before its packets are applied). A flooder fills the workspace
-// strand's queue as fast as it can send: memory grows with the flood and
-// every bystander waits behind it (50,000 tiny events: 5 s and 50 MiB; 300,000:
-// 105 s and 230 MiB). Disabled until the Socket.IO path awaits the workspace
-// as the native one does (run with --gtest_also_run_disabled_tests).
-TEST(HostileBackpressure, DISABLED_SocketIoFloodsArePacedLikeNativeOnes) {
+// Socket.IO is paced the same way: the Engine.IO WebSocket reads its next
+// message, and a polling POST is answered, only once the workspace ran the
+// event before (MessageTaken). Without that a flooder filled the workspace
+// strand's queue as fast as it could send, and every bystander waited
+// behind it (50,000 tiny events: 5 s and 50 MiB; 300,000: 105 s and 230 MiB).
+TEST(HostileBackpressure, SocketIoFloodsArePacedLikeNativeOnes) {
   Scene scene({}, "ws-socketio-flood");
   ASSERT_TRUE(scene.ready);
   auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
@@ -1094,12 +1091,10 @@ void write_blob(Bystanders& bystanders, std::size_t n, bool add, bool wait) {
 }
 
 // Each Socket.IO client's shadow (adapters::ClientShadow, kept by the
-// workspace) grows with the edits it is sent, not with the document: 2,000
-// rewrites of 20 KB blobs of 250 nodes (a document of 5 MB throughout) leave
-// some 70 MiB more resident per reading Socket.IO client, 140 MiB with two,
-// and malloc_trim gives none of it back. Disabled until the shadow's memory
-// is bounded by the document (run with --gtest_also_run_disabled_tests).
-TEST(HostileMemory, DISABLED_ASocketIoReaderCostsMemoryBoundedByTheDocument) {
+// workspace) must cost about the document, however many edits it is sent:
+// 2,000 rewrites of 20 KB blobs of 250 nodes (a document of 5 MB
+// throughout). It used to keep some 70 MiB more per reading client.
+TEST(HostileMemory, ASocketIoReaderCostsMemoryBoundedByTheDocument) {
   Scene scene({"--ping-interval", "1"}, "ws-rewrites", /*sqlite=*/true);
   ASSERT_TRUE(scene.ready);
   auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
@@ -1438,10 +1433,9 @@ TEST(HostileSlowConsumer, ClientsThatStopReadingAreClosedWith4009WithinTheCloseG
   ASSERT_TRUE(
       resync.run_until([&] { return view_of(resync) == view_of(bystanders.native()); }, 20s));
   resync.disconnect();
-  // The stalled clients' queues are bounded by the 256 KiB limit, but
-  // resident memory is not asserted here: the Socket.IO bystander's shadow
-  // grows with every edit it receives (see
-  // HostileMemory.DISABLED_ASocketIoReaderCostsMemoryBoundedByTheDocument).
+  // The stalled clients' queues are bounded by the 256 KiB limit; resident
+  // memory is not asserted here (what a reading Socket.IO client costs is
+  // HostileMemory.ASocketIoReaderCostsMemoryBoundedByTheDocument).
   expect_recovered(target, bystanders, connections, std::nullopt, "never-reads");
   ::testing::Test::RecordProperty("never_reads_rss_baseline_MiB", std::to_string(baseline / kMiB));
 }

@@ -224,3 +224,34 @@ for (const [label, transports] of [['default transports', undefined], ['websocke
     });
   });
 }
+
+// The outbound queue's bound is on the backlog: a message alone in it is
+// taken whatever its size, over long-polling as over the WebSocket (a
+// workspace_sync past --outbound-queue-bytes must not close every joiner).
+describe('a small outbound queue', () => {
+  let small;
+  before(async () => { small = await startServer(['--outbound-queue-bytes', '64KiB']); });
+  after(async () => { await small.stop(); });
+
+  for (const [label, transports] of [['polling only', ['polling']], ['websocket only', ['websocket']]]) {
+    test(`${label}: a workspace_sync larger than the bound still reaches a joiner`, async () => {
+      const ws = freshWorkspace();
+      const writer = await join(small.url, ws, 'writer', ['websocket']);
+      for (let i = 0; i < 3; ++i) {
+        const node = box(`big-${i}`);
+        node.data.blob = 'x'.repeat(40000);
+        const added = await emitWithAck(writer, 'node_change', { type: 'add', node, workspaceId: ws });
+        assert.equal(added.ok, true);
+      }
+      const reader = await join(small.url, ws, 'reader', transports);
+      assert.equal(reader.sync.nodes.length, 3);
+      assert.ok(JSON.stringify(reader.sync).length > 64 * 1024);
+      // Still connected: it hears the writer's next edit.
+      writer.emit('node_data_update', { nodeId: 'big-0', data: { width: 7 }, workspaceId: ws });
+      const update = await nextEvent(reader, 'node_data_update', (p) => p.nodeId === 'big-0');
+      assert.equal(update.data.width, 7);
+      assert.equal(reader.connected, true);
+      writer.close(); reader.close();
+    });
+  }
+});

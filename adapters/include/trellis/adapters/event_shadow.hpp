@@ -48,11 +48,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "trellis/adapters/event_changes.hpp"
@@ -61,16 +64,28 @@
 
 namespace trellis::adapters {
 
+// JSON that nobody changes once built, shared instead of copied: the
+// frontiers of a record, the events that made them and the receivers of one
+// change mostly hold the same objects.
+using SharedJson = std::shared_ptr<const Json>;
+inline SharedJson share(Json value) {
+  return std::make_shared<const Json>(std::move(value));
+}
+
 // One state of a node or edge in a client's store.
 struct ModelState {
   enum class Kind : std::uint8_t { absent, present, unknown };
   Kind kind = Kind::absent;
-  Json object;  // present: the object the store holds
+  SharedJson object;  // present: the object the store holds
 
   static ModelState absent() { return {}; }
-  static ModelState present(Json object) { return {Kind::present, std::move(object)}; }
+  static ModelState present(SharedJson object) { return {Kind::present, std::move(object)}; }
+  static ModelState present(Json object) { return present(share(std::move(object))); }
   static ModelState unknown() { return {Kind::unknown, nullptr}; }
-  friend bool operator==(const ModelState&, const ModelState&) = default;
+  friend bool operator==(const ModelState& a, const ModelState& b) {
+    return a.kind == b.kind &&
+           (a.object == b.object || (a.object && b.object && *a.object == *b.object));
+  }
 };
 
 // What one event or change does to one entity of a store.
@@ -84,16 +99,29 @@ struct StoreEffect {
     forget,              // a change the server could not read: any state
   };
   Op op = Op::remove;
-  Json value;
+  SharedJson value;  // null for remove and forget
 };
+
+// The views of the entities a change touched, built once per change and
+// shared by every client's events_for (building a node's view is most of
+// what reconciling one client costs). Nodes come parents first (React Flow
+// wants a parent before its children), edges sorted.
+struct TouchedViews {
+  std::vector<std::pair<std::string, ModelState>> nodes;
+  std::vector<std::pair<std::string, ModelState>> edges;
+  bool empty() const { return nodes.empty() && edges.empty(); }
+};
+TouchedViews views_of(const crdt::GraphDoc& doc, const Touched& touched);
 
 // The result of a change event from the client a shadow belongs to.
 struct ChangeOutcome {
   // One delta per CRDT transaction, in order, for native peers and storage
   // (none when nothing changed).
   std::vector<crdt::GraphDoc> deltas;
-  // For ClientShadow::events_for on every other client's shadow.
+  // For ClientShadow::events_for on every other client's shadow: what the
+  // change touched, and its views once the change is applied.
   Touched touched;
+  TouchedViews views;
   // Corrections for the sender itself, in order (usually none).
   std::vector<OutgoingEvent> to_sender;
   // Set when the change was refused: answer `error {message}` to the sender.
@@ -145,6 +173,9 @@ class ClientShadow {
   // carry.
   std::vector<OutgoingEvent> events_for(const crdt::GraphDoc& doc, const Touched& touched,
                                         std::string_view author);
+  // The same with the views built already (`views` = views_of(doc, touched)).
+  std::vector<OutgoingEvent> events_for(const crdt::GraphDoc& doc, const TouchedViews& views,
+                                        std::string_view author);
 
   // Entities whose record holds more than one possible state (for tests and
   // metrics); 0 when the server knows the client's store exactly.
@@ -167,6 +198,9 @@ class ClientShadow {
   Records& records(crdt::EntityKind kind) {
     return kind == crdt::EntityKind::node ? nodes_ : edges_;
   }
+  std::unordered_set<std::string>& unsettled(crdt::EntityKind kind) {
+    return kind == crdt::EntityKind::node ? unsettled_nodes_ : unsettled_edges_;
+  }
   Record& record(crdt::EntityKind kind, const std::string& id);
   const std::vector<ModelState>& finals(crdt::EntityKind kind, const std::string& id) const;
   // True when the store cannot hold the entity at any frontier the client
@@ -180,7 +214,7 @@ class ClientShadow {
   void send(crdt::EntityKind kind, const std::string& id, const StoreEffect& effect,
             OutgoingEvent event, std::vector<OutgoingEvent>& out,
             std::vector<std::string>& cascaded_edges);
-  void reconcile(const crdt::GraphDoc& doc, crdt::EntityKind kind, const std::string& id,
+  void reconcile(crdt::EntityKind kind, const std::string& id, const ModelState& target,
                  std::string_view author, std::vector<OutgoingEvent>& out,
                  std::vector<std::string>& cascaded_edges);
   void reindex_edge(const std::string& id, Record& record);
@@ -201,6 +235,11 @@ class ClientShadow {
   std::uint64_t first_sync_ = 0;
   Records nodes_;
   Records edges_;
+  // Ids whose record was used since the last acknowledge: the only ones a
+  // pong can clip or drop (the rest hold one segment of a present entity),
+  // so a pong costs what changed, not the document.
+  std::unordered_set<std::string> unsettled_nodes_;
+  std::unordered_set<std::string> unsettled_edges_;
   // Node id -> edges some possible state attaches to it (for delete cascades).
   std::unordered_map<std::string, std::set<std::string>> edges_by_node_;
   // Node deletes sent after floor_, by number: each drops, in the store, the

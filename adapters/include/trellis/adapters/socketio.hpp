@@ -114,6 +114,10 @@ SioPacket make_event(std::string name, Args&&... args) {
   return packet;
 }
 
+// encode_sio_packet(make_event(name, payload)) without copying the payload
+// into a packet: what a server sends, the same text for every receiver.
+std::string encode_event_text(std::string_view name, const nlohmann::json& payload);
+
 // The event name of an EVENT or BINARY_EVENT packet of the decoder's shape
 // (a view into packet.data), nothing otherwise.
 std::optional<std::string_view> event_name(const SioPacket& packet);

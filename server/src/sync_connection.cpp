@@ -1,5 +1,7 @@
 #include "sync_connection.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -25,6 +27,8 @@ namespace websocket = beast::websocket;
 // Read-buffer capacity a connection keeps between frames; deltas and
 // presence are far smaller.
 constexpr std::size_t kKeptReadBufferBytes = 8 << 10;
+// What a read asks for first: a delta of one edit fits (tens of bytes).
+constexpr std::size_t kFirstReadBytes = 256;
 
 class SyncConnection final : public Peer, public std::enable_shared_from_this<SyncConnection> {
  public:
@@ -115,7 +119,17 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
     beast::flat_buffer buffer;
     for (;;) {
       buffer.clear();
-      co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, error));
+      // Beast's async_read prepares tcp_frame_size (1,536) bytes before
+      // anything arrives, which an idle connection then holds; asking for
+      // little at first, and for as much as was read once more comes, keeps
+      // that to kFirstReadBytes at the cost of a few more reads per large
+      // frame.
+      std::size_t read_limit = kFirstReadBytes;
+      do {
+        co_await ws_.async_read_some(buffer, read_limit,
+                                     asio::redirect_error(asio::use_awaitable, error));
+        read_limit = std::max(read_limit, buffer.size());
+      } while (!error && !ws_.is_message_done());
       // A frame past read_message_max: Beast has already closed the
       // connection with 1009 (message too big); nothing can follow the close.
       if (error) co_return;  // closed, reset or timed out: nothing to answer

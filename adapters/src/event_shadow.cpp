@@ -340,10 +340,11 @@ void ClientShadow::clip(Record& record) const {
   }
 }
 
-void ClientShadow::append_event(EntityKind kind, const std::string& id, const StoreEffect& effect) {
+void ClientShadow::append_event(EntityKind kind, const std::string& id, const StoreEffect& effect,
+                                const ModelState* result) {
   Record& entry = record(kind, id);
   auto& segments = entry.segments;
-  States next = apply_effect(effect, segments.back().states);
+  States next = result ? States{*result} : apply_effect(effect, segments.back().states);
   bound_states(next);
   segments.push_back(Segment{sent_, effect, std::move(next), false});
   bound_segments(entry);
@@ -385,9 +386,9 @@ void ClientShadow::compact(EntityKind kind, const std::string& id) {
 
 void ClientShadow::send(EntityKind kind, const std::string& id, const StoreEffect& effect,
                         OutgoingEvent event, std::vector<OutgoingEvent>& out,
-                        std::vector<std::string>& cascaded_edges) {
+                        std::vector<std::string>& cascaded_edges, const ModelState* result) {
   ++sent_;
-  append_event(kind, id, effect);
+  append_event(kind, id, effect, result);
   if (is_node(kind) && effect.op == Op::remove) {
     node_removals_.emplace_back(sent_, id);
     if (node_removals_.size() > kMaxRemovalLog) {
@@ -436,9 +437,11 @@ void ClientShadow::reconcile(EntityKind kind, const std::string& id, const Model
     std::optional<Json> patch;
     if (is_node(kind)) patch = data_patch_to(held, *target.object);
     if (patch) {
+      // The patch makes every final the view: the record shares the view's
+      // object (one for every receiver) instead of merging a copy.
       auto event = node_data_update_event(id, *patch, author);
       send(kind, id, effect_of(Op::merge_data, std::move(*patch)), std::move(event), out,
-           cascaded_edges);
+           cascaded_edges, &target);
     } else {
       send(kind, id, StoreEffect{Op::replace, target.object},
            change(ChangeType::update, *target.object), out, cascaded_edges);

@@ -210,10 +210,13 @@ class ClientShadow {
   void clip(Record& record) const;
   static void bound_segments(Record& record);
   void raise_floor(std::uint64_t floor);
-  void append_event(crdt::EntityKind kind, const std::string& id, const StoreEffect& effect);
+  // `result`, when given, is what `effect` makes of every state the store
+  // may hold (known by the caller, so not computed again).
+  void append_event(crdt::EntityKind kind, const std::string& id, const StoreEffect& effect,
+                    const ModelState* result = nullptr);
   void send(crdt::EntityKind kind, const std::string& id, const StoreEffect& effect,
             OutgoingEvent event, std::vector<OutgoingEvent>& out,
-            std::vector<std::string>& cascaded_edges);
+            std::vector<std::string>& cascaded_edges, const ModelState* result = nullptr);
   void reconcile(crdt::EntityKind kind, const std::string& id, const ModelState& target,
                  std::string_view author, std::vector<OutgoingEvent>& out,
                  std::vector<std::string>& cascaded_edges);

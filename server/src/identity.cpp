@@ -168,6 +168,25 @@ std::string_view color_for(std::string_view user_id) {
   return kUserColors[hash % kUserColors.size()];
 }
 
+std::string_view color_in_workspace(std::string_view user_id,
+                                    std::span<const std::string_view> worn) {
+  std::array<std::size_t, kUserColors.size()> wearers{};
+  for (std::string_view color : worn) {
+    for (std::size_t i = 0; i < kUserColors.size(); ++i)
+      if (kUserColors[i] == color) ++wearers[i];
+  }
+  const std::string_view preferred = color_for(user_id);
+  std::size_t start = 0;
+  while (kUserColors[start] != preferred)
+    ++start;
+  std::size_t best = start;
+  for (std::size_t step = 1; step < kUserColors.size(); ++step) {
+    const std::size_t i = (start + step) % kUserColors.size();
+    if (wearers[i] < wearers[best]) best = i;
+  }
+  return kUserColors[best];
+}
+
 crdt::ReplicaId new_server_replica() {
   std::uint64_t value;
   do {

@@ -2,8 +2,10 @@
 // Names the server makes up: workspace ids, user identities and its own
 // replica id. Ids that others must not guess (a workspace id is the
 // capability to open a workspace) come from the kernel's CSPRNG,
-// getrandom(2); colors are a pure function of the user id so that every
-// server and every reconnect shows a user in the same color.
+// getrandom(2); a user's preferred color is a pure function of the user id,
+// so that every server and every reconnect shows a user in the same color,
+// and a workspace moves a newcomer off it only when someone present already
+// wears it.
 
 #include <array>
 #include <cstddef>
@@ -57,6 +59,14 @@ inline constexpr std::array<std::string_view, 12> kUserColors{
 
 // kUserColors[FNV-1a-64(user_id) % 12]: stable across runs, builds and hosts.
 std::string_view color_for(std::string_view user_id);
+
+// The color a user joining a workspace wears, given the colors of the users
+// already there: color_for(user_id) when nobody wears it (so a returning
+// user keeps their color), otherwise the least-worn color, the first after
+// color_for's in kUserColors on a tie. Up to 12 users all differ; beyond,
+// each color is worn by at most one more user than any other.
+std::string_view color_in_workspace(std::string_view user_id,
+                                    std::span<const std::string_view> worn);
 
 // A random nonzero replica id for the server's own edits.
 crdt::ReplicaId new_server_replica();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
+#include "identity.hpp"
 #include "log.hpp"
 #include "trellis/adapters/socketio.hpp"
 #include "trellis/sync/message_codec.hpp"
@@ -35,8 +36,20 @@ crdt::Json Workspace::users_json() const {
   return users;
 }
 
+std::string Workspace::color_for_newcomer(std::string_view user_id) const {
+  std::vector<std::string_view> worn;
+  worn.reserve(members_.size());
+  for (const auto& entry : members_) {
+    // The same user in a second tab or device is the same person: one color.
+    if (entry.second.user.id == user_id) return entry.second.user.color;
+    worn.push_back(entry.second.user.color);
+  }
+  return std::string(color_in_workspace(user_id, worn));
+}
+
 // Native peers learn of a user through presence, Socket.IO peers through
 // `user_joined`.
+
 void Workspace::announce_joined(ConnectionId connection, const sync::UserIdentity& user) {
   const Frame joined = make_frame(sync::user_presence_frame(user, nullptr));
   for (const auto& [other_id, other] : members_) {
@@ -51,6 +64,7 @@ void Workspace::announce_joined(ConnectionId connection, const sync::UserIdentit
 
 void Workspace::join(ConnectionId connection, std::shared_ptr<Peer> peer,
                      sync::ServerSession session, sync::UserIdentity user) {
+  user.color = color_for_newcomer(user.id);
   Member member;
   member.user = user;
   member.presence = nullptr;
@@ -70,6 +84,7 @@ void Workspace::join(ConnectionId connection, std::shared_ptr<Peer> peer,
 
 void Workspace::join_events(ConnectionId connection, std::shared_ptr<EventPeer> peer,
                             sync::UserIdentity user, std::optional<std::uint64_t> ack_id) {
+  user.color = color_for_newcomer(user.id);
   Member member;
   member.user = user;
   member.presence = nullptr;

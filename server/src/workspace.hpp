@@ -106,6 +106,9 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   void fan_out_events(ConnectionId from, const adapters::TouchedViews& views,
                       const std::string& author);
   void announce_joined(ConnectionId connection, const sync::UserIdentity& user);
+  // A joining user's color: their own unless someone here wears it
+  // (color_in_workspace), so that everyone present looks different.
+  std::string color_for_newcomer(std::string_view user_id) const;
   crdt::Json users_json() const;
   void write_snapshot();
 

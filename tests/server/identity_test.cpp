@@ -1,12 +1,14 @@
 // Ids are unguessable and well-formed, names are presentable whatever a
-// client sends, and a user's color depends on the user id alone.
+// client sends, and a user's preferred color depends on the user id alone.
 
 #include "identity.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace trellis::server {
 namespace {
@@ -104,6 +106,32 @@ TEST(Identity, ColorsAreStableAndFromThePalette) {
   for (int i = 0; i < 1000; ++i)
     seen.insert(color_for("user_" + std::to_string(i)));
   EXPECT_EQ(seen.size(), kUserColors.size());
+}
+
+TEST(Identity, AWorkspaceGivesEveryoneTheirOwnColorWhileColorsLast) {
+  // Nobody there, or nobody wearing it: the user's own color.
+  EXPECT_EQ(color_in_workspace("user_alice", {}), color_for("user_alice"));
+  const std::vector<std::string_view> others{kUserColors[5], kUserColors[9]};
+  EXPECT_EQ(color_in_workspace("user_alice", others), kUserColors[1]);
+  // Worn: the next free one after it.
+  const std::vector<std::string_view> clash{kUserColors[1], kUserColors[2]};
+  EXPECT_EQ(color_in_workspace("user_alice", clash), kUserColors[3]);
+  // Wrapping around the palette.
+  std::vector<std::string_view> worn(kUserColors.begin(), kUserColors.end());
+  worn.erase(worn.begin());  // only #FF6B6B is free
+  EXPECT_EQ(color_in_workspace("user_alice", worn), kUserColors[0]);
+
+  // 12 users joining one after another all differ; 36 wear each color 3 times.
+  std::vector<std::string> colors;
+  for (int i = 0; i < 36; ++i) {
+    std::vector<std::string_view> present(colors.begin(), colors.end());
+    colors.emplace_back(color_in_workspace("user_" + std::to_string(i), present));
+    if (i == 11) {
+      EXPECT_EQ(std::set<std::string>(colors.begin(), colors.end()).size(), 12u);
+    }
+  }
+  for (std::string_view color : kUserColors)
+    EXPECT_EQ(std::count(colors.begin(), colors.end(), color), 3) << color;
 }
 
 TEST(Identity, ServerReplicasAreNonzeroAndDistinct) {

@@ -39,6 +39,20 @@ for (const [label, transports] of [['default transports', undefined], ['websocke
       alice.close();
     });
 
+    test('the first twelve users of a workspace all wear different colors', async () => {
+      // User ids are random and a color is a hash of the id: without the
+      // workspace's choice, twelve users would all differ once in ~19,000.
+      const ws = freshWorkspace();
+      const users = [];
+      for (let i = 0; i < 12; ++i) users.push(await join(server.url, ws, `user ${i}`, transports));
+      const colors = users.map((u) => u.sync.currentUser.color);
+      assert.equal(new Set(colors).size, 12, colors.join(' '));
+      // What the last joiner is told about everyone matches what each was given.
+      const told = new Map(users[11].sync.users.map((u) => [u.id, u.color]));
+      for (const u of users) assert.equal(told.get(u.sync.currentUser.id), u.sync.currentUser.color);
+      for (const u of users) u.close();
+    });
+
     test('node_change add, update and delete reach the others, not the sender', async () => {
       const ws = freshWorkspace();
       const alice = await join(server.url, ws, 'alice', transports);

@@ -6,7 +6,8 @@
 #
 #   fuzz/run.sh [seconds-per-target]        (default 30)
 #
-# Environment: FUZZ_TARGETS="crdt_decode engineio" runs only those targets.
+# Environment: FUZZ_TARGETS="crdt_decode engineio" runs only those targets;
+# FUZZ_SEED=N starts libFuzzer's random generator at N (unset: random).
 # Needs clang-14, libclang-rt-14-dev (libFuzzer's runtime), and the
 # project's build dependencies (scripts/install-deps.sh).
 set -euo pipefail
@@ -46,6 +47,9 @@ for target in $targets; do
   cp -r "fuzz/corpus/$target/." "$corpus/"
   options=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10
            -artifact_prefix="$artifacts/$target-" -print_final_stats=1)
+  if [[ -n "${FUZZ_SEED:-}" ]]; then
+    options+=(-seed="$FUZZ_SEED")
+  fi
   if [[ -f "fuzz/dict/$target.dict" ]]; then
     options+=(-dict="fuzz/dict/$target.dict")
   fi

@@ -90,7 +90,7 @@ crdt::Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
   state->registry = std::make_unique<WorkspaceRegistry>(state->io, *state->store, state->metrics,
                                                         registry_settings);
   state->context.reset(new ServerContext{
-      config, state->io, *state->store, *state->registry, state->metrics, {}, {1}});
+      config, state->io, *state->store, *state->registry, state->metrics, {}, {1}, {}, {}});
 
   boost::system::error_code error;
   tcp::resolver resolver(state->io);

@@ -215,6 +215,42 @@ describe('two users in one workspace', { timeout: 5 * 60000 }, () => {
     await eventually(() => nodeIds(alice), (nodes) => nodes.includes(ids.cylinder), 'A still has the cylinder it added offline');
   });
 
+  it('A orbits its 3-D view: edits keep A\'s camera, a double click frames all again', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const camera = (page) => page.getByTestId('three-viewer').getAttribute('data-camera');
+    // The previous step's edits are in both 3-D views (they refresh after a
+    // short delay) before the framing is taken as the reference.
+    for (const page of [alice, bob]) {
+      await eventually(() => meshOf(page, ids.cylinder), (mesh) => mesh !== null, 'the cylinder in 3-D');
+      await eventually(() => meshOf(page, ids.box), (mesh) => mesh?.parameters.width === 4.25, 'the 4.25 wide box in 3-D');
+    }
+    const framed = await eventually(() => camera(alice), (c) => c !== null, "A's framed camera");
+    const bobFramed = await camera(bob);
+    const canvas = alice.getByTestId('three-viewer').locator('canvas');
+    const area = await canvas.boundingBox();
+    assert.ok(area, "A's 3-D view is drawn");
+    const from = { x: area.x + area.width / 2, y: area.y + area.height / 2 };
+    await alice.mouse.move(from.x, from.y);
+    await alice.mouse.down();
+    await alice.mouse.move(from.x + 120, from.y + 40, { steps: 8 });
+    await alice.mouse.up();
+    const orbited = await eventually(() => camera(alice), (c) => c !== framed, "A's camera to move");
+    assert.equal(await camera(bob), bobFramed, "B's camera is B's own");
+
+    // B makes the box wider: both scenes change, B's framing follows, A's
+    // camera stays where A left it.
+    await setParameter(bob, ids.box, 'width', 6);
+    await eventually(() => meshOf(alice, ids.box), (mesh) => mesh?.parameters.width === 6, "the 6 wide box in A's 3-D view");
+    await eventually(() => camera(bob), (c) => c !== bobFramed, "B's framing to follow the wider box");
+    assert.equal(await camera(alice), orbited, "A's camera where A left it");
+
+    // A double click hands A's camera back to the framing: it follows B's
+    // next edit, and with the box as wide as before frames as before.
+    await canvas.dblclick();
+    await eventually(() => camera(alice), (c) => c !== orbited, 'A framed again after the double click');
+    await setParameter(bob, ids.box, 'width', 4.25);
+    await eventually(() => camera(alice), (c) => c === framed, "A's camera framing the 4.25 wide box as before");
+  });
+
   it('no page threw an uncaught error, and the server reported none', async () => {
     assert.deepEqual(pageErrors, []);
     for (const page of [alice, bob]) {

@@ -1,8 +1,15 @@
 // The three.js side of the ThreeViewer: a scene kept in step with the scene
-// model, rendered on demand (after a change or a resize, never in a loop).
-// Without WebGL (some headless browsers, old GPUs) the scene is still kept,
-// and reported, but not drawn.
+// model, rendered on demand (after a change, a resize or a camera move, never
+// in a loop). Without WebGL (some headless browsers, old GPUs) the scene is
+// still kept, and reported, but not drawn.
+//
+// The camera frames every mesh until the user takes it (orbit: drag; pan:
+// right drag; zoom: wheel). From then on it stays where the user left it,
+// whatever anyone changes, because a view that jumps while you look at it is
+// worse than one that misses a new mesh; a double click frames all again and
+// hands the camera back to the framing.
 import * as THREE from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { builtParameters, createMesh, disposeMesh, updateMesh } from './meshes.js';
 
 const round = (value) => Math.round(value * 1000) / 1000;
@@ -26,6 +33,25 @@ export class SceneView {
       container.appendChild(this.renderer.domElement);
     } catch (error) {
       console.warn('trellis: WebGL unavailable, the 3-D view is not drawn', error);
+    }
+    this.userCamera = false; // true once the user moved the camera
+    this.controls = null;
+    if (this.renderer) {
+      this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+      // A click that moves nothing leaves the framing on.
+      let interacting = false;
+      this.controls.addEventListener('start', () => { interacting = true; });
+      this.controls.addEventListener('end', () => { interacting = false; });
+      this.controls.addEventListener('change', () => {
+        if (interacting) this.userCamera = true;
+        this.render();
+      });
+      this.onDoubleClick = () => {
+        this.userCamera = false;
+        this.frameCamera();
+        this.render();
+      };
+      this.renderer.domElement.addEventListener('dblclick', this.onDoubleClick);
     }
   }
 
@@ -62,8 +88,9 @@ export class SceneView {
   }
 
   // Looks at the meshes' bounding box from a fixed direction, far enough to
-  // see all of it.
+  // see all of it; not while the user holds the camera.
   frameCamera() {
+    if (this.userCamera) return;
     const bounds = new THREE.Box3();
     for (const mesh of this.meshes.values()) bounds.expandByObject(mesh);
     const center = bounds.isEmpty() ? new THREE.Vector3() : bounds.getCenter(new THREE.Vector3());
@@ -75,6 +102,10 @@ export class SceneView {
     const direction = new THREE.Vector3(0.6, 0.55, 0.8).normalize();
     this.camera.position.copy(center).addScaledVector(direction, distance);
     this.camera.lookAt(center);
+    if (this.controls) {
+      this.controls.target.copy(center);
+      this.controls.update();
+    }
   }
 
   resize(width, height) {
@@ -88,6 +119,9 @@ export class SceneView {
 
   render() {
     this.renderer?.render(this.scene, this.camera);
+    // Where the camera is, for tests and tools (as the scene's summary).
+    const camera = JSON.stringify(this.camera.position.toArray().map(round));
+    if (this.container.dataset.camera !== camera) this.container.dataset.camera = camera;
   }
 
   // What is really in the scene: one entry per mesh, with the parameters its
@@ -103,6 +137,10 @@ export class SceneView {
   }
 
   dispose() {
+    if (this.controls) {
+      this.renderer.domElement.removeEventListener('dblclick', this.onDoubleClick);
+      this.controls.dispose();
+    }
     for (const nodeId of [...this.meshes.keys()]) this.removeMesh(nodeId);
     this.renderer?.dispose();
     this.renderer?.domElement.remove();

@@ -38,6 +38,16 @@ describe('two users in one workspace', { timeout: 5 * 60000 }, () => {
   const pageErrors = [];
   const ids = {};
 
+  // Stops trellisd (it must exit 0 on SIGTERM), waits for A's page to notice,
+  // returns the port to restart it on.
+  const stopServer = async () => {
+    const { port } = server;
+    assert.equal(await server.stop(), 0, 'trellisd stops cleanly on SIGTERM');
+    await eventually(() => alice.getByTestId('connection-status').getAttribute('data-status'),
+      (status) => status !== 'connected', 'A noticing the server is gone');
+    return port;
+  };
+
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'trellis-e2e-'));
     server = await startTrellisd({ dataDir, webRoot });
@@ -183,10 +193,7 @@ describe('two users in one workspace', { timeout: 5 * 60000 }, () => {
     // Nothing the users did so far was refused by the server.
     for (const page of [alice, bob]) assert.deepEqual(await page.locator('.server-error').allTextContents(), []);
 
-    const port = server.port;
-    assert.equal(await server.stop(), 0, 'trellisd stops cleanly on SIGTERM');
-    await eventually(() => alice.getByTestId('connection-status').getAttribute('data-status'),
-      (status) => status !== 'connected', 'A noticing the server is gone');
+    const port = await stopServer();
     server = await startTrellisd({ dataDir, webRoot, port });
 
     for (const page of [alice, bob]) {
@@ -200,10 +207,7 @@ describe('two users in one workspace', { timeout: 5 * 60000 }, () => {
   });
 
   it('A keeps editing while the server is down; when it is back, B sees those edits without a reload', { timeout: STEP_TIMEOUT_MS }, async () => {
-    const port = server.port;
-    assert.equal(await server.stop(), 0, 'trellisd stops cleanly on SIGTERM');
-    await eventually(() => alice.getByTestId('connection-status').getAttribute('data-status'),
-      (status) => status !== 'connected', 'A noticing the server is gone');
+    const port = await stopServer();
     await setParameter(alice, ids.box, 'width', 4.25);
     ids.cylinder = await clickToAdd(alice, 'cylinder');
     server = await startTrellisd({ dataDir, webRoot, port });
@@ -213,6 +217,33 @@ describe('two users in one workspace', { timeout: 5 * 60000 }, () => {
       (text) => text === '4.25', "A's offline width 4.25 on B's canvas");
     await eventually(() => meshOf(bob, ids.box), (mesh) => mesh?.parameters.width === 4.25, "the 4.25 wide box in B's 3-D view");
     await eventually(() => nodeIds(alice), (nodes) => nodes.includes(ids.cylinder), 'A still has the cylinder it added offline');
+  });
+
+  it('A edits offline and closes the tab; a tab A opens later sends those edits', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const port = await stopServer();
+    await setParameter(alice, ids.box, 'depth', 0.75);
+    ids.sphere2 = await clickToAdd(alice, 'sphere');
+    // The edits are in the browser's storage before the tab goes away.
+    await eventually(() => alice.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('trellis.outbox.')).length),
+      (count) => count === 1, "A's offline edits in localStorage");
+    const url = alice.url();
+    const context = alice.context();
+    await alice.close();
+
+    server = await startTrellisd({ dataDir, webRoot, port });
+    alice = await context.newPage();
+    alice.setDefaultTimeout(WAIT_MS);
+    alice.on('pageerror', (error) => pageErrors.push(`A: ${error.message}`));
+    await alice.goto(url);
+    await waitConnected(alice);
+    await waitConnected(bob);
+    await nodeLocator(bob, ids.sphere2).waitFor({ timeout: WAIT_MS });
+    await eventually(() => nodeLocator(bob, ids.box).locator('[data-param-value="depth"]').textContent().catch(() => null),
+      (text) => text === '0.75', "A's offline depth 0.75 on B's canvas");
+    await nodeLocator(alice, ids.sphere2).waitFor({ timeout: WAIT_MS });
+    // Sent once: nothing is left in storage.
+    await eventually(() => alice.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('trellis.outbox.')).length),
+      (count) => count === 0, 'the stored outbox emptied');
   });
 
   it('A orbits its 3-D view: edits keep A\'s camera, a double click frames all again', { timeout: STEP_TIMEOUT_MS }, async () => {

@@ -3,6 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CollaborationService } from '../src/collaboration/CollaborationService.js';
 import { createWorkspaceStore } from '../src/store/workspaceStore.js';
+import { OUTBOX_SAVE_DELAY_MS } from '../src/collaboration/CollaborationService.js';
+import { memoryStorage } from './memoryStorage.js';
 
 function fakeSocket() {
   const handlers = new Map();
@@ -25,13 +27,15 @@ const sync = (nodes = []) => ({ nodes, edges: [], users: [alice], currentUser: a
 let store;
 let socket;
 let service;
+let storage;
 const sentNames = () => socket.sent.map(([name]) => name);
 
 beforeEach(() => {
   vi.useFakeTimers();
   store = createWorkspaceStore();
   socket = fakeSocket();
-  service = new CollaborationService(store, { createSocket: () => socket });
+  storage = memoryStorage();
+  service = new CollaborationService(store, { createSocket: () => socket, storage });
   service.connect('ws', 'Alice');
 });
 
@@ -86,6 +90,54 @@ describe('CollaborationService', () => {
     socket.sent = [];
     socket.receive('workspace_sync', sync([box('a')]));
     expect(socket.sent.filter(([name]) => name === 'node_change')).toEqual([]);
+  });
+
+  it('writes offline edits to storage, and the next page of the workspace sends them', () => {
+    socket.receive('connect');
+    socket.receive('workspace_sync', sync([box('a')]));
+    expect(storage.length).toBe(0);
+    socket.receive('disconnect');
+    store.getState().addNode(box('offline'));
+    store.getState().updateNodeData('a', { width: 5 });
+    expect(storage.length).toBe(0); // a burst is written once it pauses
+    vi.advanceTimersByTime(OUTBOX_SAVE_DELAY_MS);
+    expect(storage.length).toBe(1);
+    store.getState().updateNodeData('a', { height: 6 });
+    // The page goes away before the connection is back.
+    service.disconnect();
+    store.getState().reset();
+    expect(storage.length).toBe(1);
+
+    // A new page on the same workspace, later.
+    const next = fakeSocket();
+    const nextService = new CollaborationService(store, { createSocket: () => next, storage });
+    nextService.connect('ws', 'Alice');
+    next.receive('connect');
+    expect(next.sent.filter(([name]) => name !== 'join_workspace')).toEqual([]);
+    next.receive('workspace_sync', sync([box('a')]));
+    const edits = next.sent.filter(([name]) => name === 'node_change' || name === 'node_data_update');
+    expect(edits).toEqual([
+      ['node_change', { type: 'add', node: box('offline'), workspaceId: 'ws' }],
+      ['node_data_update', { nodeId: 'a', data: { width: 5, height: 6 }, workspaceId: 'ws' }],
+    ]);
+    expect(storage.length).toBe(0);
+    expect(store.getState().nodes.map((node) => node.id).sort()).toEqual(['a', 'offline']);
+  });
+
+  it('says so when the browser refuses to store offline edits, and still sends them on rejoin', () => {
+    service.disconnect();
+    service = new CollaborationService(store, { createSocket: () => socket, storage: memoryStorage({ failWrites: true }) });
+    service.connect('ws', 'Alice');
+    socket.receive('connect');
+    socket.receive('workspace_sync', sync([box('a')]));
+    socket.receive('disconnect');
+    store.getState().updateNodeData('a', { width: 5 });
+    vi.advanceTimersByTime(OUTBOX_SAVE_DELAY_MS);
+    expect(store.getState().lastError).toMatch(/could not be saved/);
+    socket.sent = [];
+    socket.receive('connect');
+    socket.receive('workspace_sync', sync([box('a')]));
+    expect(socket.sent.filter(([name]) => name === 'node_data_update').length).toBe(1);
   });
 
   it('keeps a move still waiting in the throttle when the connection drops', () => {

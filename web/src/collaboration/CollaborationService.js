@@ -8,9 +8,13 @@
 // outbox instead (a burst of moves or parameter edits of one node collapses
 // into one entry); when the rejoin's workspace_sync has replaced the store,
 // they are applied to it again and sent, and the server merges them like any
-// concurrent edit. Presence is not kept: it describes the moment.
+// concurrent edit. The outbox is also written to the browser's storage
+// (outboxStorage.js), so that edits made offline survive the page: the next
+// page opened on the workspace sends them. Presence is not kept: it
+// describes the moment.
 import { io } from 'socket.io-client';
 import { createKeyedThrottle } from './keyedThrottle.js';
+import { adoptOutboxes, defaultOutboxStorage, saveOutbox } from './outboxStorage.js';
 import { parseErrorMessage } from './serverPayloads.js';
 
 // ≤ 20 drag updates per second per node, ≤ 20 cursor updates per second.
@@ -23,6 +27,12 @@ const PRESENCE_KEY = 'presence';
 // edits stay on screen until the rejoin but are not sent (the store says so).
 export const OUTBOX_LIMIT = 10000;
 
+// A burst of offline edits (a drag) is written to storage once it pauses;
+// leaving the page writes at once.
+export const OUTBOX_SAVE_DELAY_MS = 250;
+
+const newPageId = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+
 // The node an outbox entry is about, when it is about one node's fields.
 const nodeOf = ({ event, payload }) => {
   if (event === 'node_change') return payload.node.id;
@@ -34,8 +44,12 @@ const nodeOf = ({ event, payload }) => {
 const openSocket = (url, options) => (url ? io(url, options) : io(options));
 
 export class CollaborationService {
-  constructor(store, { url, socketOptions = {}, createSocket = openSocket } = {}) {
+  constructor(store, { url, socketOptions = {}, createSocket = openSocket, storage = defaultOutboxStorage() } = {}) {
     this.store = store;
+    this.storage = storage;
+    this.pageId = newPageId();
+    this.saveTimer = null;
+    this.saveNow = () => this.saveOutbox();
     this.url = url;
     this.socketOptions = socketOptions;
     this.createSocket = createSocket;
@@ -56,6 +70,11 @@ export class CollaborationService {
     state.setWorkspace(workspaceId);
     state.setConnectionStatus('connecting');
     state.setSender(this);
+    // What pages closed while offline left for this workspace: sent after
+    // the first workspace_sync, and kept under this page's key until then.
+    this.outbox = adoptOutboxes(this.storage, workspaceId, OUTBOX_LIMIT);
+    this.saveOutbox();
+    globalThis.addEventListener?.('pagehide', this.saveNow);
 
     const socket = this.createSocket(this.url, this.socketOptions);
     this.socket = socket;
@@ -106,8 +125,13 @@ export class CollaborationService {
   }
 
   disconnect() {
+    // Leaving the workspace while offline: what is pending stays in storage
+    // for the next page of this workspace.
+    this.moves.flushAll();
     this.moves.cancelAll();
     this.presence.cancelAll();
+    this.saveOutbox();
+    globalThis.removeEventListener?.('pagehide', this.saveNow);
     if (this.socket) {
       if (this.joined) this.socket.emit('leave_workspace', { workspaceId: this.workspaceId });
       this.socket.disconnect();
@@ -144,6 +168,7 @@ export class CollaborationService {
       if (previous && entry.event === 'node_change' && entry.payload.type === 'update'
           && previous.event === 'node_change' && previous.payload.type === 'update') {
         this.outbox[last] = entry;
+        this.scheduleSave();
         return;
       }
       if (previous && entry.event === 'node_data_update' && previous.event === 'node_data_update') {
@@ -151,6 +176,7 @@ export class CollaborationService {
           event: entry.event,
           payload: { nodeId: node, data: { ...previous.payload.data, ...entry.payload.data } },
         };
+        this.scheduleSave();
         return;
       }
     }
@@ -160,6 +186,20 @@ export class CollaborationService {
       return;
     }
     this.outbox.push(entry);
+    this.scheduleSave();
+  }
+
+  scheduleSave() {
+    if (this.saveTimer === null) this.saveTimer = setTimeout(this.saveNow, OUTBOX_SAVE_DELAY_MS);
+  }
+
+  saveOutbox() {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    if (this.workspaceId === null) return;
+    if (!saveOutbox(this.storage, this.workspaceId, this.pageId, this.outbox)) {
+      this.store.getState().setError('offline edits could not be saved in this browser: they are lost if the page closes before the connection is back');
+    }
   }
 
   // After a rejoin's workspace_sync: the offline edits again, through the
@@ -169,6 +209,8 @@ export class CollaborationService {
   replayOutbox() {
     const pending = this.outbox;
     this.outbox = [];
+    // From here on they are sent like edits made online.
+    this.saveOutbox();
     const state = this.store.getState();
     for (const { event, payload } of pending) {
       if (event === 'node_change') {

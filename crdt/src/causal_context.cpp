@@ -5,7 +5,8 @@
 namespace trellis::crdt {
 
 bool CausalContext::contains(Dot dot) const {
-  return compact_.contains(dot) || std::binary_search(cloud_.begin(), cloud_.end(), dot);
+  if (compact_.contains(dot)) return true;
+  return !cloud_.empty() && std::binary_search(cloud_.begin(), cloud_.end(), dot);
 }
 
 Dot CausalContext::next_dot(ReplicaId replica) const {
@@ -48,7 +49,8 @@ void CausalContext::insert_up_to(ReplicaId replica, std::uint64_t seq) {
 }
 
 void CausalContext::join(const CausalContext& other) {
-  compact_.join(other.compact_);
+  // A transaction's context is mostly one cloud dot: no vector to join.
+  if (!other.compact_.empty()) compact_.join(other.compact_);
   if (other.cloud_.size() <= 8) {
     // Deltas carry a dot or two: insert them (each in place) rather than
     // merging whole clouds.

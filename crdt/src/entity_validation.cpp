@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "trellis/crdt/limits.hpp"
 
@@ -64,6 +65,15 @@ std::optional<Error> validate_value_at(const Json& value, std::string_view where
 bool is_valid_utf8(std::string_view text) {
   std::size_t i = 0;
   const std::size_t size = text.size();
+  // A run of ASCII, nearly all text, first: eight bytes at a time, then
+  // the rest of the run byte by byte.
+  for (; size - i >= 8; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    if ((word & 0x8080808080808080ull) != 0) break;
+  }
+  while (i < size && static_cast<unsigned char>(text[i]) < 0x80)
+    ++i;
   while (i < size) {
     const auto byte = static_cast<unsigned char>(text[i]);
     if (byte < 0x80) {

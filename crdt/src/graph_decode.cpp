@@ -1,10 +1,13 @@
 // The decoding half of graph_codec.hpp: decode() and join_encoded().
 //
-// Layouts: docs/encoding.md. The bytes are first checked as msgpack without
-// allocating (check_msgpack: complete, not too deep, no count beyond the
-// input size), then read element by element in stream order: each step
-// checks its element's kind and range before using it and builds the result
-// directly, so what decoding allocates is what the result holds.
+// Layouts: docs/encoding.md. The bytes are read element by element in stream
+// order (msgpack_reader.hpp): each step checks its element's kind and range
+// before using it and builds the result directly. Well-formed input, nearly
+// all input, is read once. When reading fails or leaves bytes over, the
+// whole input is checked as msgpack (check_encoding) and a fault it finds
+// takes precedence, so the error is the one a decoder that checks first
+// would give. Reading never trusts a declared count further than the bytes
+// left can hold: what decoding allocates is in proportion to the input.
 
 #include <algorithm>
 #include <optional>
@@ -31,14 +34,17 @@ Error malformed(std::string message) {
   return make_error(ErrorCode::malformed, std::move(message));
 }
 
-// The next element. Input that check_msgpack() accepted always has one where
-// the decoders look for it; this is the guard should a decoder be wrong.
+// The next element. Reading fails on truncated input or an invalid byte;
+// read_message() then has check_encoding() name the fault.
 std::optional<Error> read(MsgpackReader& reader, MsgpackElement& element) {
   if (!reader.next(element)) return malformed("the input ends inside a value");
   return std::nullopt;
 }
 
-std::optional<Error> read_uint(MsgpackReader& reader, const char* what, std::uint64_t& value) {
+// read_uint() and read_array() for any encoding; they try the reader's fast
+// paths first, inline.
+std::optional<Error> read_uint_element(MsgpackReader& reader, const char* what,
+                                       std::uint64_t& value) {
   MsgpackElement element;
   if (auto error = read(reader, element)) return error;
   if (element.kind != MsgpackKind::uint) {
@@ -48,13 +54,26 @@ std::optional<Error> read_uint(MsgpackReader& reader, const char* what, std::uin
   return std::nullopt;
 }
 
-// Reads an array header; `count` is its element count.
-std::optional<Error> read_array(MsgpackReader& reader, const char* what, std::uint32_t& count) {
+std::optional<Error> read_array_element(MsgpackReader& reader, const char* what,
+                                        std::uint32_t& count) {
   MsgpackElement element;
   if (auto error = read(reader, element)) return error;
   if (element.kind != MsgpackKind::array) return malformed(std::string(what) + " must be an array");
   count = element.count;
   return std::nullopt;
+}
+
+inline std::optional<Error> read_uint(MsgpackReader& reader, const char* what,
+                                      std::uint64_t& value) {
+  if (reader.next_uint(value)) return std::nullopt;
+  return read_uint_element(reader, what, value);
+}
+
+// Reads an array header; `count` is its element count.
+inline std::optional<Error> read_array(MsgpackReader& reader, const char* what,
+                                       std::uint32_t& count) {
+  if (reader.next_array(count)) return std::nullopt;
+  return read_array_element(reader, what, count);
 }
 
 std::optional<Error> checked_sum(std::uint64_t a, std::uint64_t b, std::uint64_t& sum) {
@@ -63,26 +82,39 @@ std::optional<Error> checked_sum(std::uint64_t a, std::uint64_t b, std::uint64_t
   return std::nullopt;
 }
 
-Result<FieldKey> read_field_key(MsgpackReader& reader) {
+// Reads a field key into `key`, reusing its storage.
+std::optional<Error> read_field_key(MsgpackReader& reader, FieldKey& key) {
+  std::string_view text;
+  if (reader.next_str(text)) {
+    key.scope = FieldKey::Scope::data;
+    key.name.assign(text);
+    return std::nullopt;
+  }
   MsgpackElement element;
-  if (auto error = read(reader, element)) return *error;
+  if (auto error = read(reader, element)) return error;
   switch (element.kind) {
     case MsgpackKind::uint:
       if (element.uint >= kWellKnownFields.size()) return malformed("unknown well-known field");
-      return FieldKey::top(kWellKnownFields[element.uint]);
+      key.scope = FieldKey::Scope::top;
+      key.name.assign(kWellKnownFields[element.uint]);
+      return std::nullopt;
     case MsgpackKind::str:
-      return FieldKey::data(element.text());
+      key.scope = FieldKey::Scope::data;
+      key.name.assign(element.text());
+      return std::nullopt;
     case MsgpackKind::array: {
       MsgpackElement name;
       if (element.count != 1) return malformed("a top-level field key must be [name]");
-      if (auto error = read(reader, name)) return *error;
+      if (auto error = read(reader, name)) return error;
       if (name.kind != MsgpackKind::str) return malformed("a top-level field key must be [name]");
       // A well-known name must use its short form: one state, one encoding.
       if (std::find(kWellKnownFields.begin(), kWellKnownFields.end(), name.text()) !=
           kWellKnownFields.end()) {
         return malformed("a well-known field written in long form");
       }
-      return FieldKey::top(name.text());
+      key.scope = FieldKey::Scope::top;
+      key.name.assign(name.text());
+      return std::nullopt;
     }
     default:
       return malformed("a field key has the wrong type");
@@ -157,8 +189,7 @@ class StateDecoder {
     std::uint32_t count;
     if (auto error = read_array(reader_, what, count)) return error;
     if (count % 2 != 0) return malformed(std::string(what) + " must hold pairs");
-    // The count is real: check_msgpack() found every element in the input.
-    out.reserve(count / 2);
+    out.reserve(std::min<std::size_t>(count, reader_.remaining()) / 2);
     for (std::uint32_t i = 0; i < count; i += 2) {
       Dot dot;
       if (auto error = decode_dot(dot)) return error;
@@ -183,7 +214,7 @@ class StateDecoder {
     std::uint32_t count;
     if (auto error = read_array(reader_, "entity list", count)) return error;
     if (count % 3 != 0) return malformed("entity list must hold triples");
-    map.reserve(count / 3);
+    map.reserve(std::min<std::size_t>(count, reader_.remaining()) / 3);
     const std::string* previous = nullptr;
     for (std::uint32_t i = 0; i < count; i += 3) {
       MsgpackElement id;
@@ -220,9 +251,9 @@ class StateDecoder {
       if (size - 2 != keys.size())
         return malformed("a field group's values do not match its shape");
       for (const FieldKey& key : keys) {
-        auto value = codec::read_field_value(reader_);
-        if (!value) return value.error();
-        fields.emplace_back(key, LwwMap<FieldKey, Json>::Register{std::move(*value), stamp});
+        std::optional<Json> value;
+        if (auto error = codec::read_field_value(reader_, value)) return error;
+        fields.emplace_back(key, LwwMap<FieldKey, Json>::Register{std::move(value), stamp});
       }
     }
     auto map = build_fields(std::move(fields));
@@ -265,12 +296,12 @@ class StateDecoder {
     if (element.kind != MsgpackKind::array) return malformed("a shape must be an array");
     if (element.count == 0) return malformed("a shape names at least one field");
     std::vector<FieldKey> keys;
-    keys.reserve(element.count);
+    keys.reserve(std::min<std::size_t>(element.count, reader_.remaining()));
     for (std::uint32_t i = 0; i < element.count; ++i) {
-      auto key = read_field_key(reader_);
-      if (!key) return key.error();
-      if (!keys.empty() && !(keys.back() < *key)) return malformed("shape keys must increase");
-      keys.push_back(std::move(*key));
+      FieldKey key;
+      if (auto error = read_field_key(reader_, key)) return error;
+      if (!keys.empty() && !(keys.back() < key)) return malformed("shape keys must increase");
+      keys.push_back(std::move(key));
     }
     shapes_.push_back(std::move(keys));
     shape = shapes_.size() - 1;
@@ -292,15 +323,19 @@ std::optional<Error> parse_transaction_entities(MsgpackReader& reader, EntityKin
   // An index, not a pointer: entities may reallocate as it grows.
   std::optional<std::size_t> previous;
   for (std::uint32_t i = 0; i < count; i += 2) {
-    MsgpackElement id;
-    if (auto error = read(reader, id)) return error;
-    if (id.kind != MsgpackKind::str) return malformed("an entity id must be a string");
+    std::string_view id;
+    if (!reader.next_str(id)) {
+      MsgpackElement element;
+      if (auto error = read(reader, element)) return error;
+      if (element.kind != MsgpackKind::str) return malformed("an entity id must be a string");
+      id = element.text();
+    }
     std::uint32_t body;
     if (auto error = read_array(reader, "an entity body", body)) return error;
     if (delta.entity_count == delta.entities.size()) delta.entities.emplace_back();
     TransactionEntity& entity = delta.entities[delta.entity_count];
     entity.kind = kind;
-    entity.id.assign(id.text());
+    entity.id.assign(id);
     entity.fields.clear();
     if (auto error = validate_id(entity.id)) return error;
     if (previous && !(delta.entities[*previous].id < entity.id)) {
@@ -318,15 +353,15 @@ std::optional<Error> parse_transaction_entities(MsgpackReader& reader, EntityKin
     }
     if (body == 0) return malformed("an entity holds neither dots nor fields");
     for (; at < body; at += 2) {
-      auto field_key = read_field_key(reader);
-      if (!field_key) return field_key.error();
-      if (auto error = validate_field_key(*field_key)) return error;
-      if (!entity.fields.empty() && !(entity.fields.back().first < *field_key)) {
+      // Read in place: the entry is dropped with the rest should reading fail.
+      auto& [key, value] = entity.fields.emplace_back();
+      if (auto error = read_field_key(reader, key)) return error;
+      if (auto error = validate_field_key(key)) return error;
+      const std::size_t fields = entity.fields.size();
+      if (fields > 1 && !(entity.fields[fields - 2].first < key)) {
         return malformed("field keys must increase");
       }
-      auto value = codec::read_field_value(reader);
-      if (!value) return value.error();
-      entity.fields.emplace_back(std::move(*field_key), std::move(*value));
+      if (auto error = codec::read_field_value(reader, value)) return error;
     }
     previous = delta.entity_count;
     ++delta.entity_count;
@@ -405,35 +440,64 @@ Result<GraphDoc> transaction_to_doc(TransactionDelta& delta) {
 
 // ------------------------------------------------------------------ envelope
 
-// A checked message, its root array and format read.
+// A message's root array and format.
 struct Envelope {
   std::uint64_t format = 0;
   std::uint32_t parts = 0;  // elements of the root array, the format included
 };
 
-// Checks the whole message as msgpack, bounded by the input size, then reads
-// the root array and the format.
-std::optional<Error> open_message(MsgpackReader& reader, std::span<const std::uint8_t> bytes,
-                                  Envelope& envelope) {
+std::optional<Error> open_message(MsgpackReader& reader, Envelope& envelope) {
+  if (!reader.next_array(envelope.parts)) {
+    MsgpackElement root;
+    if (auto error = read(reader, root)) return error;
+    if (root.kind != MsgpackKind::array) return malformed("a message is a non-empty array");
+    envelope.parts = root.count;
+  }
+  if (envelope.parts == 0) return malformed("a message is a non-empty array");
+  if (!reader.next_uint(envelope.format)) {
+    MsgpackElement format;
+    if (auto error = read(reader, format)) return error;
+    if (format.kind != MsgpackKind::uint) return malformed("format must be an integer");
+    envelope.format = format.uint;
+  }
+  if (envelope.format != kStateFormatV1 && envelope.format != kTransactionFormatV1) {
+    return make_error(ErrorCode::unsupported_version,
+                      "format " + std::to_string(envelope.format) + " is not supported");
+  }
+  return std::nullopt;
+}
+
+// Reads one whole message, joining nothing: the transaction form into
+// `delta`, the state form into a GraphDoc handed to `on_state` once the whole
+// message has been read. Every error passes the msgpack check, whose faults
+// come first.
+template <class OnState>
+std::optional<Error> read_message(std::span<const std::uint8_t> bytes, TransactionDelta& delta,
+                                  OnState&& on_state) {
   if (bytes.size() > limits::kMaxEncodedBytes) {
     return make_error(ErrorCode::limit_exceeded, "encoded state is too large");
   }
   if (bytes.empty()) return malformed("empty input");
-  if (auto error = codec::check_encoding(bytes, limits::kMaxValueDepth + 8)) return error;
-  MsgpackElement root;
-  if (auto error = read(reader, root)) return error;
-  if (root.kind != MsgpackKind::array || root.count == 0) {
-    return malformed("a message is a non-empty array");
+  MsgpackReader reader(bytes);
+  Envelope envelope;
+  std::optional<Error> error = open_message(reader, envelope);
+  if (!error && envelope.format == kTransactionFormatV1) {
+    error = parse_transaction(reader, envelope.parts, delta);
+    if (!error && !reader.at_end()) error = malformed("trailing bytes after the message");
+    if (!error) return std::nullopt;
+  } else if (!error) {
+    auto decoded = StateDecoder(reader).decode(envelope.parts);
+    if (!decoded) {
+      error = decoded.error();
+    } else if (!reader.at_end()) {
+      error = malformed("trailing bytes after the message");
+    } else {
+      on_state(std::move(*decoded));
+      return std::nullopt;
+    }
   }
-  MsgpackElement format;
-  if (auto error = read(reader, format)) return error;
-  if (format.kind != MsgpackKind::uint) return malformed("format must be an integer");
-  if (format.uint != kStateFormatV1 && format.uint != kTransactionFormatV1) {
-    return make_error(ErrorCode::unsupported_version,
-                      "format " + std::to_string(format.uint) + " is not supported");
-  }
-  envelope = Envelope{format.uint, root.count};
-  return std::nullopt;
+  if (auto fault = codec::check_encoding(bytes, limits::kMaxValueDepth + 8)) return fault;
+  return error;
 }
 
 // Shared checks (entity_validation.cpp) call bad input invalid_argument; from
@@ -444,12 +508,11 @@ Error as_decode_error(Error error) {
 }
 
 Result<GraphDoc> decode_bytes(std::span<const std::uint8_t> bytes) {
-  MsgpackReader reader(bytes);
-  Envelope envelope;
-  if (auto error = open_message(reader, bytes, envelope)) return *error;
-  if (envelope.format == kStateFormatV1) return StateDecoder(reader).decode(envelope.parts);
+  std::optional<GraphDoc> state;
   TransactionDelta delta;
-  if (auto error = parse_transaction(reader, envelope.parts, delta)) return *error;
+  auto keep = [&](GraphDoc&& decoded) { state.emplace(std::move(decoded)); };
+  if (auto error = read_message(bytes, delta, keep)) return *error;
+  if (state) return std::move(*state);
   return transaction_to_doc(delta);
 }
 
@@ -469,20 +532,16 @@ Result<GraphDoc> decode(std::span<const std::uint8_t> bytes) {
 }
 
 std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes) {
-  MsgpackReader reader(bytes);
-  Envelope envelope;
-  if (auto error = open_message(reader, bytes, envelope)) return as_decode_error(std::move(*error));
-  if (envelope.format == kStateFormatV1) {
-    auto state = StateDecoder(reader).decode(envelope.parts);
-    if (!state) return as_decode_error(state.error());
-    doc.join(std::move(*state));
-    return std::nullopt;
-  }
   TransactionDelta& delta = transaction_scratch();
-  if (auto error = parse_transaction(reader, envelope.parts, delta)) {
+  bool state_form = false;
+  auto join_state = [&](GraphDoc&& state) {
+    state_form = true;
+    doc.join(std::move(state));
+  };
+  if (auto error = read_message(bytes, delta, join_state)) {
     return as_decode_error(std::move(*error));
   }
-  doc.join_from(delta);
+  if (!state_form) doc.join_from(delta);
   return std::nullopt;
 }
 

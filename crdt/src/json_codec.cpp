@@ -21,6 +21,10 @@ constexpr double kPowersOfTen[kMaxDecimalExponent + 1] = {1e0, 1e1, 1e2, 1e3, 1e
 constexpr std::int64_t kMaxMantissa3 = (1 << 23) - 1;
 constexpr std::int64_t kMinMantissa3 = -(1 << 23);
 
+// Elements an array may reserve before they are read (values are read from
+// unchecked input too, graph_decode.cpp).
+constexpr std::uint32_t kTrustedCount = 16;
+
 Error malformed(std::string message) {
   return make_error(ErrorCode::malformed, std::move(message));
 }
@@ -101,11 +105,16 @@ Result<Json> decimal_value(std::span<const std::uint8_t> data) {
   return Json(static_cast<double>(mantissa) / kPowersOfTen[exponent]);
 }
 
-Result<std::string> checked_text(const MsgpackElement& element, const char* what) {
-  if (element.payload.size() > limits::kMaxStringBytes) {
+std::optional<Error> check_text(std::string_view text, const char* what) {
+  if (text.size() > limits::kMaxStringBytes) {
     return make_error(ErrorCode::limit_exceeded, std::string(what) + " is too long");
   }
-  if (!is_valid_utf8(element.text())) return malformed(std::string(what) + " is not UTF-8");
+  if (!is_valid_utf8(text)) return malformed(std::string(what) + " is not UTF-8");
+  return std::nullopt;
+}
+
+Result<std::string> checked_text(const MsgpackElement& element, const char* what) {
+  if (auto error = check_text(element.text(), what)) return *error;
   return std::string(element.text());
 }
 
@@ -145,9 +154,10 @@ Result<Json> value_at(MsgpackReader& reader, const MsgpackElement& element, std:
         return make_error(ErrorCode::limit_exceeded, "an array has too many elements");
       }
       Json array = Json::array();
-      // The count is real: the input was checked to hold every element.
+      // Only a small count is trusted before its elements are read: nested
+      // headers would multiply it.
       auto& elements = array.get_ref<Json::array_t&>();
-      elements.reserve(element.count);
+      if (element.count <= kTrustedCount) elements.reserve(element.count);
       for (std::uint32_t i = 0; i < element.count; ++i) {
         auto value = next_value(reader, depth + 1);
         if (!value) return value;
@@ -263,18 +273,43 @@ Result<Json> read_value(MsgpackReader& reader) {
   return next_value(reader, 1);
 }
 
-Result<std::optional<Json>> read_field_value(MsgpackReader& reader) {
+std::optional<Error> read_field_value(MsgpackReader& reader, std::optional<Json>& value) {
+  // The commonest values first: integers and strings (value_at's checks).
+  std::uint64_t number;
+  if (reader.next_uint(number)) {
+    value.emplace(number);
+    return std::nullopt;
+  }
+  std::string_view text;
+  if (reader.next_str(text)) {
+    if (auto error = check_text(text, "a string")) return error;
+    value.emplace(Json::value_t::string);
+    value->get_ref<std::string&>().assign(text);
+    return std::nullopt;
+  }
   MsgpackElement element;
-  if (!reader.next(element)) return malformed("the input ends inside a value");
+  if (reader.next_fixext(element.ext_type, element.payload)) {
+    element.kind = MsgpackKind::ext;
+    if (element.ext_type == kDecimalExt) {
+      auto decimal = decimal_value(element.payload);
+      if (!decimal) return decimal.error();
+      value.emplace(std::move(*decimal));
+      return std::nullopt;
+    }
+  } else if (!reader.next(element)) {
+    return malformed("the input ends inside a value");
+  }
   if (element.kind == MsgpackKind::ext && element.ext_type == kTombstoneExt) {
     if (element.payload.size() != 1 || element.payload[0] != 0) {
       return malformed("tombstone extension has a bad payload");
     }
-    return std::optional<Json>();
+    value.reset();
+    return std::nullopt;
   }
-  auto value = value_at(reader, element, 1);
-  if (!value) return value.error();
-  return std::optional<Json>(std::move(*value));
+  auto read = value_at(reader, element, 1);
+  if (!read) return read.error();
+  value.emplace(std::move(*read));
+  return std::nullopt;
 }
 
 }  // namespace trellis::crdt::codec

@@ -51,8 +51,10 @@ void pack_field_value(Packer& packer, const std::optional<Json>& value);
 // is limit_exceeded, anything else malformed.
 std::optional<Error> check_encoding(std::span<const std::uint8_t> bytes, std::size_t max_depth);
 
-// Read the next value from checked input, enforcing the value limits.
+// Read the next value, enforcing the value limits (input need not be
+// checked first: no declared count is trusted before its elements are read).
 Result<Json> read_value(MsgpackReader& reader);
-Result<std::optional<Json>> read_field_value(MsgpackReader& reader);
+// A field value into `value` (nullopt: a tombstone).
+std::optional<Error> read_field_value(MsgpackReader& reader, std::optional<Json>& value);
 
 }  // namespace trellis::crdt::codec

@@ -13,22 +13,11 @@
 #include "crdt/support/codec_fixtures.hpp"
 #include "crdt/support/hostile_input_checks.hpp"
 #include "crdt/support/malformed_messages.hpp"
+#include "crdt/support/valid_encodings.hpp"
 #include "trellis/crdt/graph_codec.hpp"
 
 namespace trellis::crdt::testkit {
 namespace {
-
-std::vector<Bytes> valid_encodings() {
-  std::vector<Bytes> encodings = {encode(rich_state()), StateMessage{}.bytes(),
-                                  TransactionMessage{}.bytes(), encode(delta_with_removed_dots())};
-  for (const GraphDoc& delta : transaction_deltas()) {
-    encodings.push_back(encode(delta));
-    Bytes state_form;
-    encode_state_to(delta, state_form);
-    encodings.push_back(state_form);
-  }
-  return encodings;
-}
 
 TEST(GraphCodecByteFlip, EveryFlippedByteIsRefusedOrDecodesToASoundState) {
   // A replica state sharing ids, replicas and dots with the encodings, small

@@ -4,16 +4,18 @@
 // decoding costs no memory beyond the value it builds, and a header that
 // claims millions of elements costs nothing until the elements are there.
 //
-// A decoder runs in two steps:
-//   1. check_msgpack() walks the whole input once without allocating: it
-//      holds exactly one complete value, no container nests deeper or
-//      declares more elements than the bounds allow, no byte is invalid.
-//      Its verdicts are those msgpack-c's parser gave for the same input, in
-//      the same stream order, so errors keep their types.
-//   2. A MsgpackReader then hands the decoder one element at a time, in
-//      stream order (an array's or map's elements follow its header); the
-//      decoder checks each element's kind and range and builds its result
-//      directly.
+// Two parts:
+//   - check_msgpack() walks the whole input once without allocating: it
+//     holds exactly one complete value, no container nests deeper or
+//     declares more elements than the bounds allow, no byte is invalid.
+//     Its verdicts are those msgpack-c's parser gave for the same input, in
+//     the same stream order, so errors keep their types.
+//   - A MsgpackReader hands a decoder one element at a time, in stream order
+//     (an array's or map's elements follow its header); the decoder checks
+//     each element's kind and range and builds its result directly.
+// A decoder may check first and then read, or (graph_decode.cpp) read first,
+// trusting no declared count beyond the bytes left, and run the check only
+// when reading fails, so that a msgpack fault is still the error reported.
 
 #include <cstddef>
 #include <cstdint>
@@ -102,6 +104,16 @@ class MsgpackReader {
   // Skips one whole value, containers with all their elements.
   bool skip();
 
+  // Fast paths for the encodings nearly every element of a message uses.
+  // Each reads the next element only when it is of that kind in one of the
+  // encodings named, and otherwise returns false consuming nothing; next()
+  // then reads whatever is there. A decoder gets the same element either way.
+  bool next_uint(std::uint64_t& value);   // positive fixint, uint 8/16/32/64
+  bool next_array(std::uint32_t& count);  // fixarray, array 16/32
+  bool next_str(std::string_view& text);  // fixstr, str 8/16/32
+  // fixext 1/2/4/8/16: `type` and the payload.
+  bool next_fixext(std::int8_t& type, std::span<const std::uint8_t>& payload);
+
   bool at_end() const { return at_ == end_; }
   std::size_t remaining() const { return static_cast<std::size_t>(end_ - at_); }
 
@@ -122,6 +134,72 @@ inline std::uint64_t load_big_endian(const std::uint8_t* at, std::size_t width) 
 }
 
 }  // namespace msgpack_detail
+
+inline bool MsgpackReader::next_uint(std::uint64_t& value) {
+  if (at_ == end_) return false;
+  const std::uint8_t head = *at_;
+  if (head <= 0x7f) {
+    value = head;
+    ++at_;
+    return true;
+  }
+  if (head < 0xcc || head > 0xcf) return false;
+  const std::size_t width = std::size_t{1} << (head - 0xcc);
+  if (remaining() <= width) return false;
+  value = msgpack_detail::load_big_endian(at_ + 1, width);
+  at_ += 1 + width;
+  return true;
+}
+
+inline bool MsgpackReader::next_array(std::uint32_t& count) {
+  if (at_ == end_) return false;
+  const std::uint8_t head = *at_;
+  if ((head & 0xf0) == 0x90) {
+    count = head & 0x0f;
+    ++at_;
+    return true;
+  }
+  if (head != 0xdc && head != 0xdd) return false;
+  const std::size_t width = head == 0xdc ? 2 : 4;
+  if (remaining() <= width) return false;
+  count = static_cast<std::uint32_t>(msgpack_detail::load_big_endian(at_ + 1, width));
+  at_ += 1 + width;
+  return true;
+}
+
+inline bool MsgpackReader::next_fixext(std::int8_t& type, std::span<const std::uint8_t>& payload) {
+  if (at_ == end_) return false;
+  const std::uint8_t head = *at_;
+  if (head < 0xd4 || head > 0xd8) return false;
+  const std::size_t size = std::size_t{1} << (head - 0xd4);
+  if (remaining() < 2 + size) return false;
+  type = static_cast<std::int8_t>(at_[1]);
+  payload = std::span<const std::uint8_t>(at_ + 2, size);
+  at_ += 2 + size;
+  return true;
+}
+
+inline bool MsgpackReader::next_str(std::string_view& text) {
+  if (at_ == end_) return false;
+  const std::uint8_t head = *at_;
+  std::size_t header = 1;
+  std::uint64_t size;
+  if ((head & 0xe0) == 0xa0) {
+    size = head & 0x1f;
+  } else if (head >= 0xd9 && head <= 0xdb) {
+    const std::size_t width = std::size_t{1} << (head - 0xd9);
+    if (remaining() <= width) return false;
+    size = msgpack_detail::load_big_endian(at_ + 1, width);
+    header += width;
+  } else {
+    return false;
+  }
+  if (remaining() - header < size) return false;
+  text =
+      std::string_view(reinterpret_cast<const char*>(at_ + header), static_cast<std::size_t>(size));
+  at_ += header + size;
+  return true;
+}
 
 inline bool MsgpackReader::read_element(const std::uint8_t*& at, MsgpackElement& element) const {
   using msgpack_detail::load_big_endian;

@@ -120,7 +120,8 @@ class LoadGenerator {
         const std::size_t index = clients_.size();
         sync::ClientConfig config{
             "load-" + run_tag + "-" + std::to_string(workspace),
-            "load-w" + std::to_string(workspace) + "-c" + std::to_string(slot), std::nullopt};
+            "load-w" + std::to_string(workspace) + "-c" + std::to_string(slot), std::nullopt,
+            sync::limits::kMaxFrameBytes, options.protocol_version};
         sync::ClientSession session(std::move(config),
                                     crdt::GraphDoc(crdt::ReplicaId{replica_base_ + index + 1}));
         clients_.push_back(std::make_unique<LoadClient>(io_, workspace, slot, std::move(session),
@@ -406,6 +407,12 @@ class LoadGenerator {
       if (message) {
         if (const auto* delta = std::get_if<sync::DeltaMessage>(&*message))
           count_deliveries(c, *delta, now);
+        // A batch's deltas arrived at once, each delivered now.
+        if (const auto* batch = std::get_if<sync::Batch>(&*message)) {
+          for (const sync::Message& part : batch->messages)
+            if (const auto* delta = std::get_if<sync::DeltaMessage>(&part))
+              count_deliveries(c, *delta, now);
+        }
       }
     }
     const std::size_t outbox_before = c.session.outbox().size();

@@ -130,6 +130,11 @@ const Flag kFlags[] = {
      }},
     {"--in-flight", true,
      [](LoadOptions& o, std::string_view v) { return set_count(o.in_flight, v, 1, kMaxInFlight); }},
+    {"--protocol-version", true,
+     [](LoadOptions& o, std::string_view v) {
+       return set_count(o.protocol_version, v, sync::kOldestProtocolVersion,
+                        sync::kProtocolVersion);
+     }},
     {"--duration", true,
      [](LoadOptions& o, std::string_view v) { return set_seconds(o.duration_s, v, 0.1); }},
     {"--warmup", true,
@@ -227,6 +232,8 @@ Load:
   --clients C                  clients per workspace (default 5)
   --rate R                     edits/s per client (default 40); 0 saturates
   --in-flight N                with --rate 0: unacknowledged edits per client (default 8)
+  --protocol-version V         the sync protocol version the clients announce (default the
+                               newest; 1: the server sends them no batch)
   --nodes K                    nodes per workspace (default 20)
   --warmup S                   seconds sent but not measured (default 2)
   --duration S                 measured seconds (default 20)

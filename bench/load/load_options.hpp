@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "trellis/crdt/result.hpp"
+#include "trellis/sync/protocol.hpp"
 
 namespace trellis::bench::load {
 
@@ -36,6 +37,9 @@ struct LoadOptions {
   // `in_flight` edits unacknowledged and sends the next on every ack.
   double rate = 40;
   unsigned in_flight = 8;
+  // The sync protocol version the clients announce: 1 plays clients older
+  // than `batch`, which the server writes one frame at a time.
+  unsigned protocol_version = sync::kProtocolVersion;
   double duration_s = 20;
   double warmup_s = 2;
   // Nodes per workspace, created by the workspace's first client.

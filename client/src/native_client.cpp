@@ -261,13 +261,34 @@ class NativeClient::Impl {
   // --- Frames from the server.
 
   void on_frame(const Bytes& frame) {
-    const sync::ConnectionState before = session_.state();
     auto decoded = sync::decode_message(frame, options_.max_frame_bytes);
-    sync::ClientOutput out = session_.on_frame(frame);
+    if (!decoded) {
+      // The session reports the malformed frame (a batch included) and closes.
+      const sync::ConnectionState before = session_.state();
+      on_output(session_.on_frame(frame), before);
+    } else if (const auto* batch = std::get_if<sync::Batch>(&*decoded)) {
+      // Each message of a batch is journaled before the next is handled, as
+      // if it had come alone; a message that closes or halts ends the batch.
+      for (const sync::Message& message : batch->messages)
+        if (!on_message(message)) break;
+    } else {
+      on_message(*decoded);
+    }
+    publish();
+  }
+
+  // One message from the server; false when nothing after it may be handled.
+  bool on_message(const sync::Message& message) {
+    const sync::ConnectionState before = session_.state();
+    sync::ClientOutput out = session_.on_message(message);
     // What the session accepted is journaled before anything that follows
     // it leaves or is reported.
-    if (decoded && !out.error && !persist_received(*decoded, before)) return;
+    if (!out.error && !persist_received(message, before)) return false;
+    return on_output(std::move(out), before);
+  }
 
+  // Carries out what the session returned; false once closing or halted.
+  bool on_output(sync::ClientOutput out, sync::ConnectionState before) {
     for (Bytes& reply : out.to_server)
       transport_->send(std::move(reply));
     if (out.document_changed) {
@@ -286,7 +307,7 @@ class NativeClient::Impl {
     }
     if (out.error) on_server_error(*out.error);
     if (out.close) transport_->close();
-    publish();
+    return !out.close && !status_.halted;
   }
 
   bool persist_received(const sync::Message& message, sync::ConnectionState before) {

@@ -73,6 +73,18 @@ Frame OutboundQueue::pop() {
   return frame;
 }
 
+std::vector<Frame> OutboundQueue::pop_batch(std::size_t max_batch_bytes) {
+  std::vector<Frame> batch;
+  std::size_t batch_bytes = sync::kBatchHeaderBytes;
+  while (!entries_.empty() && batch.size() < sync::limits::kMaxBatchMessages) {
+    const std::size_t entry_bytes = sync::batch_entry_bytes(entries_.front().frame->size());
+    if (!batch.empty() && batch_bytes + entry_bytes > max_batch_bytes) break;
+    batch_bytes += entry_bytes;
+    batch.push_back(pop());
+  }
+  return batch;
+}
+
 void OutboundQueue::clear() {
   entries_.clear();
   presence_.clear();

@@ -1,7 +1,9 @@
 #pragma once
 // OutboundQueue: the frames waiting to be written to ONE connection, which
 // keeps exactly one write in flight and pops the next frame when that write
-// completes. Single-threaded: it lives on its connection's strand.
+// completes. Single-threaded: it lives on its connection's strand. A
+// connection whose peer reads batches takes several frames at once
+// (pop_batch) and writes them as one `batch` frame.
 //
 // Frames are shared immutable buffers: a workspace encodes a delta once and
 // pushes the same bytes to every connection.
@@ -46,6 +48,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/crdt/graph_doc.hpp"
@@ -81,6 +84,13 @@ class OutboundQueue {
 
   // The next frame to write, or null when nothing is pending.
   Frame pop();
+  // The frames to write next as one `batch` frame (sync::encode_batch), in
+  // FIFO order: the first pending frame whatever its size, then the
+  // following ones while the batch they make stays within
+  // `max_batch_bytes` (sync::kBatchHeaderBytes plus sync::batch_entry_bytes
+  // of each). Empty when nothing is pending. Taking frames off in a batch
+  // changes nothing of the order or of the policy: it is pop() repeated.
+  std::vector<Frame> pop_batch(std::size_t max_batch_bytes);
   // Drops every pending frame (after an overflow, before the error frame).
   void clear();
 

@@ -29,6 +29,11 @@ namespace websocket = beast::websocket;
 constexpr std::size_t kKeptReadBufferBytes = 8 << 10;
 // What a read asks for first: a delta of one edit fits (tens of bytes).
 constexpr std::size_t kFirstReadBytes = 256;
+// Bytes of one `batch` frame at most (and never past --max-frame-bytes):
+// frames queued for a connection go out in one write up to this. A batch in
+// flight has left the queue and no longer counts against
+// --outbound-queue-bytes, so it stays small next to that limit.
+constexpr std::size_t kMaxBatchBytes = 64 << 10;
 
 class SyncConnection final : public Peer, public std::enable_shared_from_this<SyncConnection> {
  public:
@@ -187,6 +192,9 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
         co_return;
       }
       workspace_ = std::move(acquired.workspace);
+      // Set before join: from the welcome on, what queues up for this
+      // client goes out batched if it reads batches.
+      batches_ = sync::reads_batches(out.hello->protocol_version);
       sync::UserIdentity user = new_user(out.hello->client_name);
       log_event(LogLevel::debug, "sync_hello",
                 {{"workspace", workspace_->id()}, {"user", user.id}});
@@ -244,9 +252,23 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
     write_next();
   }
 
+  // The next frame to write: the next queued one, or, for a client that
+  // reads batches, every queued one that fits in one batch frame.
+  Frame next_frame() {
+    if (!batches_) return queue_.pop();
+    std::vector<Frame> frames =
+        queue_.pop_batch(std::min(kMaxBatchBytes, context_.config.max_frame_bytes));
+    if (frames.size() <= 1) return frames.empty() ? nullptr : std::move(frames.front());
+    std::vector<std::span<const std::uint8_t>> messages;
+    messages.reserve(frames.size());
+    for (const Frame& frame : frames)
+      messages.emplace_back(*frame);
+    return make_frame(sync::encode_batch(messages));
+  }
+
   void write_next() {
     if (writing_ || closing_) return;
-    if (Frame frame = queue_.pop()) {
+    if (Frame frame = next_frame()) {
       writing_ = true;
       ws_.async_write(
           asio::buffer(*frame),
@@ -304,6 +326,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   bool writing_ = false;
   bool closing_ = false;
   bool dropped_ = false;  // closed as a slow consumer
+  bool batches_ = false;  // the client's hello announced a version that reads batches
 };
 
 }  // namespace

@@ -32,7 +32,7 @@ crdt::Result<std::optional<Bytes>> ClientSession::edit(
 
 Bytes ClientSession::on_connected() {
   state_ = ConnectionState::connecting;
-  return encode_message(Hello{kProtocolVersion, config_.workspace_id, doc_.replica(),
+  return encode_message(Hello{config_.protocol_version, config_.workspace_id, doc_.replica(),
                               config_.auth_token, received_, config_.client_name});
 }
 
@@ -54,16 +54,36 @@ ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
     return protocol_violation(decoded.error().code,
                               "bad frame from server: " + decoded.error().message);
   }
-  Message& message = *decoded;
+  return on_message(*decoded);
+}
+
+ClientOutput ClientSession::on_message(const Message& message) {
+  if (const auto* batch = std::get_if<Batch>(&message)) {
+    ClientOutput out;
+    for (const Message& part : batch->messages) {
+      ClientOutput part_out = on_message(part);
+      for (Bytes& frame : part_out.to_server)
+        out.to_server.push_back(std::move(frame));
+      out.document_changed = out.document_changed || part_out.document_changed;
+      for (Presence& presence : part_out.presence)
+        out.presence.push_back(std::move(presence));
+      if (part_out.error) out.error = std::move(part_out.error);
+      if (part_out.close) {
+        out.close = true;
+        break;
+      }
+    }
+    return out;
+  }
   ClientOutput out;
 
-  if (auto* error = std::get_if<ErrorMessage>(&message)) {
-    out.error = std::move(*error);
+  if (const auto* error = std::get_if<ErrorMessage>(&message)) {
+    out.error = *error;
     out.close = !out.error->keeps_open;
     return out;
   }
   if (state_ == ConnectionState::connecting) {
-    auto* welcome = std::get_if<Welcome>(&message);
+    const auto* welcome = std::get_if<Welcome>(&message);
     if (!welcome) return protocol_violation(ProtocolError::unexpected_message, "expected welcome");
     if (auto error = crdt::join_encoded(doc_, welcome->catch_up)) {
       return protocol_violation(ProtocolError::unexpected_message,
@@ -84,7 +104,7 @@ ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
   }
   if (state_ != ConnectionState::online) return out;
 
-  if (auto* delta = std::get_if<DeltaMessage>(&message)) {
+  if (const auto* delta = std::get_if<DeltaMessage>(&message)) {
     if (auto error = crdt::join_encoded(doc_, delta->delta)) {
       return protocol_violation(ProtocolError::unexpected_message,
                                 "bad delta from server: " + error->message);
@@ -93,14 +113,14 @@ ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
     out.document_changed = true;
     return out;
   }
-  if (auto* ack = std::get_if<Ack>(&message)) {
+  if (const auto* ack = std::get_if<Ack>(&message)) {
     std::erase_if(outbox_, [&](const OutboxEntry& entry) {
       return context_includes(ack->durable, entry.covers);
     });
     return out;
   }
-  if (auto* presence = std::get_if<Presence>(&message)) {
-    out.presence.push_back(std::move(*presence));
+  if (const auto* presence = std::get_if<Presence>(&message)) {
+    out.presence.push_back(*presence);
     return out;
   }
   return protocol_violation(ProtocolError::unexpected_message, "unexpected message from server");

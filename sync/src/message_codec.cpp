@@ -50,6 +50,10 @@ void pack_context(Packer& packer, const CausalContext& context) {
   }
 }
 
+std::size_t bin_header_bytes(std::size_t size) {
+  return size <= UINT8_MAX ? 2 : size <= UINT16_MAX ? 3 : 5;
+}
+
 struct Encoder {
   Packer& packer;
 
@@ -101,6 +105,26 @@ struct Encoder {
     packer.pack_uint16(static_cast<std::uint16_t>(error.code));
     pack_string(packer, error.message);
     error.keeps_open ? packer.pack_true() : packer.pack_false();
+  }
+  void operator()(const Batch& batch) {
+    std::vector<Bytes> encoded;
+    encoded.reserve(batch.messages.size());
+    for (const Message& message : batch.messages)
+      encoded.push_back(encode_message(message));
+    std::vector<std::span<const std::uint8_t>> parts(encoded.begin(), encoded.end());
+    pack_batch(packer, parts);
+  }
+
+  // [7, [message: bin, ...]]
+  static void pack_batch(Packer& packer, std::span<const std::span<const std::uint8_t>> messages) {
+    packer.pack_array(2);
+    packer.pack_uint8(static_cast<std::uint8_t>(MessageType::batch));
+    packer.pack_array(static_cast<std::uint32_t>(messages.size()));
+    for (const auto& message : messages) {
+      packer.pack_bin(static_cast<std::uint32_t>(message.size()));
+      packer.pack_bin_body(reinterpret_cast<const char*>(message.data()),
+                           static_cast<std::uint32_t>(message.size()));
+    }
   }
 };
 
@@ -306,6 +330,36 @@ Decoded<Message> read_error(crdt::MsgpackReader& reader, std::uint32_t size) {
   return Message(std::move(error));
 }
 
+crdt::Result<Message, DecodeError> decode_one(std::span<const std::uint8_t> frame,
+                                              std::size_t max_frame_bytes, bool batch_allowed);
+
+// A batch's messages are frames of their own inside the batch's frame, so
+// they are within its size limit; each is checked and decoded alone.
+Decoded<Message> read_batch(crdt::MsgpackReader& reader, std::uint32_t size,
+                            std::size_t max_frame_bytes) {
+  if (size != 2) return malformed("batch has 2 elements");
+  crdt::MsgpackElement list;
+  if (auto error = next(reader, list)) return *error;
+  if (list.kind != crdt::MsgpackKind::array) return malformed("a batch holds an array of messages");
+  if (list.count == 0) return malformed("a batch holds at least one message");
+  if (list.count > limits::kMaxBatchMessages) return too_large("a batch has too many messages");
+  // Not reserved from the count: a message decodes to far more bytes than
+  // the two an empty `bin` takes, and a bad one would be found too late.
+  Batch batch;
+  for (std::uint32_t i = 0; i < list.count; ++i) {
+    crdt::MsgpackElement part;
+    if (auto error = next(reader, part)) return *error;
+    if (part.kind != crdt::MsgpackKind::bin) return malformed("a batched message must be binary");
+    auto message = decode_one(part.payload, max_frame_bytes, false);
+    if (!message) {
+      return DecodeError{message.error().code,
+                         "batched message " + std::to_string(i) + ": " + message.error().message};
+    }
+    batch.messages.push_back(std::move(*message));
+  }
+  return Message(std::move(batch));
+}
+
 // Checks a frame as msgpack before anything is read from it, without
 // allocating: one complete value, no trailing bytes, containers at most 8
 // deep, and no count beyond the frame size (every element takes at least
@@ -338,16 +392,10 @@ crdt::Result<CausalContext, DecodeError> decode_context(std::span<const std::uin
   return read_context(reader);
 }
 
-Bytes encode_message(const Message& message) {
-  Bytes out;
-  ByteWriter writer{&out};
-  Packer packer(writer);
-  std::visit(Encoder{packer}, message);
-  return out;
-}
+namespace {
 
-crdt::Result<Message, DecodeError> decode_message(std::span<const std::uint8_t> frame,
-                                                  std::size_t max_frame_bytes) {
+crdt::Result<Message, DecodeError> decode_one(std::span<const std::uint8_t> frame,
+                                              std::size_t max_frame_bytes, bool batch_allowed) {
   if (frame.size() > max_frame_bytes) return too_large("frame is larger than the limit");
   if (auto error = check_frame(frame)) return *error;
   crdt::MsgpackReader reader(frame);
@@ -373,8 +421,42 @@ crdt::Result<Message, DecodeError> decode_message(std::span<const std::uint8_t> 
       return read_presence(reader, root.count);
     case MessageType::error:
       return read_error(reader, root.count);
+    case MessageType::batch:
+      if (!batch_allowed) return malformed("a batch cannot hold a batch");
+      return read_batch(reader, root.count, max_frame_bytes);
   }
   return malformed("unknown message type " + std::to_string(type));
+}
+
+}  // namespace
+
+Bytes encode_message(const Message& message) {
+  Bytes out;
+  ByteWriter writer{&out};
+  Packer packer(writer);
+  std::visit(Encoder{packer}, message);
+  return out;
+}
+
+std::size_t batch_entry_bytes(std::size_t message_bytes) {
+  return bin_header_bytes(message_bytes) + message_bytes;
+}
+
+Bytes encode_batch(std::span<const std::span<const std::uint8_t>> messages) {
+  Bytes out;
+  std::size_t size = kBatchHeaderBytes;
+  for (const auto& message : messages)
+    size += batch_entry_bytes(message.size());
+  out.reserve(size);
+  ByteWriter writer{&out};
+  Packer packer(writer);
+  Encoder::pack_batch(packer, messages);
+  return out;
+}
+
+crdt::Result<Message, DecodeError> decode_message(std::span<const std::uint8_t> frame,
+                                                  std::size_t max_frame_bytes) {
+  return decode_one(frame, max_frame_bytes, true);
 }
 
 std::string_view to_string(ProtocolError code) {

@@ -40,10 +40,13 @@ ServerOutput ServerSession::on_frame(std::span<const std::uint8_t> frame,
     auto* hello = std::get_if<Hello>(&message);
     if (!hello)
       return fail(ProtocolError::unexpected_message, "the first message must be hello", false);
-    if (hello->protocol_version != kProtocolVersion) {
+    if (hello->protocol_version < kOldestProtocolVersion ||
+        hello->protocol_version > kProtocolVersion) {
       return fail(ProtocolError::unsupported_version,
                   "protocol version " + std::to_string(hello->protocol_version) +
-                      " is not supported; this server speaks " + std::to_string(kProtocolVersion),
+                      " is not supported; this server speaks " +
+                      std::to_string(kOldestProtocolVersion) + " to " +
+                      std::to_string(kProtocolVersion),
                   false);
     }
     peer_ = hello->replica;

@@ -306,5 +306,72 @@ TEST(OutboundQueue, FramesThatAreNotDeltasAreSentUnmerged) {
   EXPECT_EQ(frames[1], junk);
 }
 
+// pop_batch takes the frames pop() would give, in the same order, as many
+// as fit in one batch frame of the given size, and at least one.
+TEST(OutboundQueue, PopBatchTakesFramesInFifoOrderWithinTheBatchSize) {
+  GraphDoc doc(crdt::ReplicaId{3});
+  OutboundQueue queue(1 << 20);
+  std::vector<Frame> pushed;
+  for (int step = 0; step < 12; ++step) {
+    Frame frame = step % 4 == 0 ? control_frame(step)
+                                : delta_frame(applied(doc.add_node(
+                                      {{"id", "n" + std::to_string(step)}, {"type", "box"}})));
+    if (step % 4 == 0) {
+      queue.push_control(frame);
+    } else {
+      queue.push_delta(frame);
+    }
+    pushed.push_back(std::move(frame));
+  }
+  const Frame alice = presence_frame("user_alice", 1);
+  queue.push_presence("user_alice", alice);
+  pushed.push_back(alice);
+
+  // Room for exactly five of them.
+  std::size_t five = sync::kBatchHeaderBytes;
+  for (std::size_t i = 0; i < 5; ++i)
+    five += sync::batch_entry_bytes(pushed[i]->size());
+  const std::size_t before = queue.pending_bytes();
+  const std::vector<Frame> first = queue.pop_batch(five);
+  EXPECT_EQ(first, std::vector<Frame>(pushed.begin(), pushed.begin() + 5));
+  std::size_t first_bytes = 0;
+  for (const Frame& frame : first)
+    first_bytes += frame->size();
+  EXPECT_EQ(queue.pending_bytes(), before - first_bytes);
+
+  // A limit smaller than any frame still takes one.
+  EXPECT_EQ(queue.pop_batch(1), std::vector<Frame>{pushed[5]});
+  // The rest at once, then nothing.
+  EXPECT_EQ(queue.pop_batch(1 << 20), std::vector<Frame>(pushed.begin() + 6, pushed.end()));
+  EXPECT_TRUE(queue.pop_batch(1 << 20).empty());
+  EXPECT_EQ(queue.pending_bytes(), 0u);
+
+  // The batch the frames make is within the size pop_batch was given.
+  for (std::size_t i = 0; i < 5; ++i)
+    queue.push_control(pushed[i]);
+  const std::vector<Frame> again = queue.pop_batch(five);
+  ASSERT_EQ(again.size(), 5u);
+  std::vector<std::span<const std::uint8_t>> parts;
+  for (const Frame& frame : again)
+    parts.emplace_back(*frame);
+  EXPECT_LE(sync::encode_batch(parts).size(), five);
+}
+
+// A presence superseded while queued is not in a later batch; one pushed
+// after a batch was taken queues anew.
+TEST(OutboundQueue, PopBatchKeepsPresenceCoalescing) {
+  OutboundQueue queue(1 << 20);
+  queue.push_presence("user_alice", presence_frame("user_alice", 1));
+  queue.push_control(control_frame(1));
+  const Frame latest = presence_frame("user_alice", 2);
+  queue.push_presence("user_alice", latest);
+  const auto batch = queue.pop_batch(1 << 20);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[1], latest);
+  const Frame after = presence_frame("user_alice", 3);
+  queue.push_presence("user_alice", after);
+  EXPECT_EQ(queue.pop_batch(1 << 20), std::vector<Frame>{after});
+}
+
 }  // namespace
 }  // namespace trellis::server

@@ -482,7 +482,7 @@ TEST(MessageCodec, FrameThatIsNotANonEmptyArrayIsMalformed) {
 }
 
 TEST(MessageCodec, UnknownMessageTypeIsMalformed) {
-  for (std::uint64_t type : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{200},
+  for (std::uint64_t type : {std::uint64_t{0}, std::uint64_t{8}, std::uint64_t{200},
                              std::uint64_t{256 + 3}, std::uint64_t{1} << 40}) {
     EXPECT_TRUE(refused_with(MsgpackWriter().array(2).uint(type).nil().bytes(),
                              ProtocolError::malformed_message))
@@ -834,6 +834,131 @@ TEST(MessageCodec, CloudOfFirstDotsOfReplicasBelowTheVersionVectorDecodes) {
                                "32,768 high replicas in the vector + 32,768 lower replicas' "
                                "first dots in the cloud"),
             expected);
+}
+
+// ------------------------------------------------------------ batch
+
+// Every kind a server sends, in one batch.
+Batch sample_batch() {
+  return Batch{{sample_welcome(), sample_presence(), sample_delta_message(), sample_ack(),
+                sample_delta_message(), sample_error()}};
+}
+
+// [7, [m: bin, ...]] with the messages as given.
+Bytes batch_of_frames(const std::vector<Bytes>& frames) {
+  std::vector<std::span<const std::uint8_t>> parts(frames.begin(), frames.end());
+  return encode_batch(parts);
+}
+
+TEST(MessageCodec, BatchRoundTripsWithItsMessagesInOrder) {
+  expect_round_trip(sample_batch());
+  expect_round_trip(Batch{{sample_ack()}});
+  const auto decoded = decode_message(encode_message(sample_batch()));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  const auto& messages = std::get<Batch>(*decoded).messages;
+  ASSERT_EQ(messages.size(), 6u);
+  EXPECT_EQ(messages[0], Message(sample_welcome()));
+  EXPECT_EQ(messages[2], Message(sample_delta_message()));
+  EXPECT_EQ(messages[5], Message(sample_error()));
+}
+
+// The server batches frames it already encoded; that must be the same bytes
+// as encoding the messages as a batch, and within the size it announces.
+TEST(MessageCodec, EncodeBatchOfEncodedMessagesIsTheBatchEncoding) {
+  const Batch batch = sample_batch();
+  std::vector<Bytes> frames;
+  std::size_t bound = kBatchHeaderBytes;
+  for (const Message& message : batch.messages) {
+    frames.push_back(encode_message(message));
+    bound += batch_entry_bytes(frames.back().size());
+  }
+  const Bytes bytes = batch_of_frames(frames);
+  EXPECT_EQ(bytes, encode_message(batch));
+  EXPECT_LE(bytes.size(), bound);
+  EXPECT_GE(bytes.size() + 4, bound);  // the header is 3 to 7 bytes
+}
+
+TEST(MessageCodec, BatchEntryBytesCountTheBinHeader) {
+  for (std::size_t size : {std::size_t{1}, std::size_t{255}, std::size_t{256}, std::size_t{65535},
+                           std::size_t{65536}, std::size_t{100000}}) {
+    const Bytes message(size, 0xc0);
+    const Bytes one = batch_of_frames({message});
+    EXPECT_EQ(one.size() - 3, batch_entry_bytes(size)) << size << " bytes";
+  }
+}
+
+TEST(MessageCodec, BatchOfManyMessagesUsesLongerArrayHeadersAndRoundTrips) {
+  Batch batch;
+  for (std::uint64_t i = 1; i <= 70; ++i)
+    batch.messages.push_back(Ack{context_of({{i, i}}, {})});
+  expect_round_trip(batch);
+}
+
+TEST(MessageCodec, EmptyBatchIsMalformed) {
+  EXPECT_TRUE(refused_with(MsgpackWriter().array(2).uint(7).array(0).bytes(),
+                           ProtocolError::malformed_message));
+}
+
+TEST(MessageCodec, BatchInsideABatchIsMalformed) {
+  const Bytes inner = encode_message(Batch{{sample_ack()}});
+  EXPECT_TRUE(refused_with(batch_of_frames({encode_message(sample_ack()), inner}),
+                           ProtocolError::malformed_message));
+}
+
+TEST(MessageCodec, BatchOfWrongShapeIsMalformed) {
+  const Bytes ack = encode_message(sample_ack());
+  const std::string ack_text(ack.begin(), ack.end());
+  // Wrong element counts, a list that is not an array, a message not in bin.
+  EXPECT_TRUE(
+      refused_with(MsgpackWriter().array(1).uint(7).bytes(), ProtocolError::malformed_message));
+  EXPECT_TRUE(refused_with(MsgpackWriter().array(3).uint(7).array(1).bin(ack_text).nil().bytes(),
+                           ProtocolError::malformed_message));
+  EXPECT_TRUE(refused_with(MsgpackWriter().array(2).uint(7).bin(ack_text).bytes(),
+                           ProtocolError::malformed_message));
+  EXPECT_TRUE(refused_with(MsgpackWriter().array(2).uint(7).array(1).str(ack_text).bytes(),
+                           ProtocolError::malformed_message));
+  // A message inline as an array rather than wrapped in bin.
+  EXPECT_TRUE(refused_with(
+      MsgpackWriter().array(2).uint(7).array(1).array(2).uint(4).array(2).array(0).array(0).bytes(),
+      ProtocolError::malformed_message));
+  EXPECT_TRUE(refused_with(MsgpackWriter().array(2).uint(7).array(1).bin("").bytes(),
+                           ProtocolError::malformed_message));
+}
+
+TEST(MessageCodec, BatchWithOneMalformedMessageIsRefusedWithThatMessagesCode) {
+  const Bytes ack = encode_message(sample_ack());
+  Bytes truncated = encode_message(sample_delta_message());
+  truncated.pop_back();
+  EXPECT_TRUE(
+      refused_with(batch_of_frames({ack, truncated, ack}), ProtocolError::malformed_message));
+  Bytes unknown = MsgpackWriter().array(2).uint(9).nil().bytes();
+  EXPECT_TRUE(refused_with(batch_of_frames({ack, unknown}), ProtocolError::malformed_message));
+  // A part past its limit keeps its code: message_too_large.
+  ErrorMessage long_error = sample_error();
+  long_error.message = std::string(limits::kMaxErrorTextBytes + 1, 'e');
+  EXPECT_TRUE(refused_with(batch_of_frames({ack, encode_message(long_error)}),
+                           ProtocolError::message_too_large));
+}
+
+TEST(MessageCodec, EveryTruncationOfABatchIsMalformed) {
+  const Bytes frame = encode_message(sample_batch());
+  std::string wrong;
+  for (std::size_t size = 0; size < frame.size(); ++size) {
+    auto decoded = decode_message(std::span(frame.data(), size));
+    if (decoded || decoded.error().code != ProtocolError::malformed_message) {
+      wrong += " " + std::to_string(size);
+    }
+  }
+  EXPECT_TRUE(wrong.empty()) << "prefixes of a " << frame.size()
+                             << "-byte batch not refused as malformed_message:" << wrong;
+  Bytes with_nil = frame;
+  with_nil.push_back(0xc0);
+  EXPECT_TRUE(refused_with(with_nil, ProtocolError::malformed_message));
+}
+
+TEST(MessageCodec, BatchPastTheFrameLimitIsTooLarge) {
+  const Bytes frame = encode_message(sample_batch());
+  EXPECT_TRUE(refused_with(frame, ProtocolError::message_too_large, frame.size() - 1));
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // The sync state machines, one message at a time: ServerSession (handshake,
 // refusals, delta validation, duplicates, acks, presence) and ClientSession
 // (outbox, hello, welcome and resend, acks, errors), as docs/protocol.md
-// specifies them.
+// specifies them; and the `batch` of protocol version 2: a client handles a
+// batch's messages in order as if each had come alone and treats a
+// malformed batch like any malformed frame, and the server speaks both
+// versions but takes no batch from a client.
 
 #include <gtest/gtest.h>
 
@@ -693,6 +696,142 @@ TEST(WorkspaceReplica, AServerEditThatChangesNothingIsNoMessageAndABadOneIsAnErr
   auto bad = workspace.edit([](GraphDoc& doc) { return doc.remove_node("missing"); });
   EXPECT_FALSE(bad);
   EXPECT_TRUE(workspace.doc().empty());
+}
+
+}  // namespace
+}  // namespace trellis::sync
+
+// ------------------------------------------------------------ batch (protocol version 2)
+
+namespace trellis::sync {
+namespace {
+
+// Bob's next write of node `id`'s width.
+DeltaMessage width_message(GraphDoc& bob, const std::string& id, int width) {
+  return edit_message(bob, [&](GraphDoc& d) {
+    return d.set_node_data(id, Json{{"width", width}});
+  });
+}
+
+Welcome empty_welcome(ReplicaId replica) {
+  return Welcome{kServer, user_for(replica), crdt::encode(GraphDoc{}), {}};
+}
+
+TEST(Batch, ClientAnnouncesTheVersionThatReadsBatches) {
+  ClientSession client(client_config(), GraphDoc(kAlice));
+  const Hello hello = message_of<Hello>(client.on_connected());
+  EXPECT_EQ(hello.protocol_version, kProtocolVersion);
+  EXPECT_TRUE(reads_batches(hello.protocol_version));
+  EXPECT_FALSE(reads_batches(kOldestProtocolVersion));
+}
+
+// A welcome, presence and deltas in one batch: the client goes online and
+// joins the deltas in order, ending where the same messages one frame each
+// end (the last write of the field wins).
+TEST(Batch, ClientHandlesABatchsMessagesInOrderAsIfEachCameAlone) {
+  GraphDoc bob(kBob);
+  Batch batch{{empty_welcome(kAlice), Presence{"user_2", Json{{"cursor", 1}}},
+               add_node_message(bob, "n1")}};
+  for (int width = 1; width <= 5; ++width)
+    batch.messages.push_back(width_message(bob, "n1", width));
+
+  ClientSession batched(client_config(), GraphDoc(kAlice));
+  (void)batched.on_connected();
+  const ClientOutput out = batched.on_frame(encode_message(batch));
+  ClientSession one_by_one(client_config(), GraphDoc(kAlice));
+  (void)one_by_one.on_connected();
+  for (const Message& message : batch.messages)
+    (void)one_by_one.on_frame(encode_message(message));
+
+  EXPECT_FALSE(out.close);
+  EXPECT_FALSE(out.error.has_value());
+  EXPECT_TRUE(out.document_changed);
+  EXPECT_EQ(batched.state(), ConnectionState::online);
+  ASSERT_EQ(out.presence.size(), 1u);
+  EXPECT_EQ(out.presence[0].user_id, "user_2");
+  EXPECT_EQ(batched.doc(), one_by_one.doc());
+  EXPECT_EQ(batched.received(), one_by_one.received());
+  EXPECT_EQ(crdt::graph_view(batched.doc())["nodes"][0]["data"]["width"], 5);
+}
+
+// The outbox resent after a batched welcome goes in order, and an ack in a
+// batch drops its entries as alone.
+TEST(Batch, ResentOutboxKeepsItsOrderAndAnAckInABatchDropsItsEntries) {
+  ClientSession alice(client_config(), GraphDoc(kAlice));
+  for (const char* id : {"a1", "a2"})
+    ASSERT_TRUE(alice.edit([&](GraphDoc& doc) { return doc.add_node(node(id)); }).ok());
+  (void)alice.on_connected();
+  const ClientOutput out =
+      alice.on_frame(encode_message(Batch{{empty_welcome(kAlice), Presence{"user_2", Json(1)}}}));
+  ASSERT_EQ(out.to_server.size(), 2u);
+  EXPECT_EQ(message_of<DeltaMessage>(out.to_server[0]).delta, alice.outbox()[0].delta);
+  EXPECT_EQ(message_of<DeltaMessage>(out.to_server[1]).delta, alice.outbox()[1].delta);
+
+  const ClientOutput acked = alice.on_frame(
+      encode_message(Batch{{Ack{alice.outbox()[0].covers}, Presence{"user_2", Json(nullptr)}}}));
+  EXPECT_FALSE(acked.close);
+  ASSERT_EQ(alice.outbox().size(), 1u);
+  EXPECT_EQ(alice.outbox()[0].covers, dots({Dot{kAlice, 2}}));
+}
+
+// A closing error ends the batch: what follows it is not handled.
+TEST(Batch, ClosingErrorInABatchStopsTheRest) {
+  GraphDoc bob(kBob);
+  ClientSession alice = online_client(kAlice);
+  const ClientOutput out = alice.on_frame(
+      encode_message(Batch{{ErrorMessage{ProtocolError::invalid_delta, "kept open", true},
+                            ErrorMessage{ProtocolError::slow_consumer, "too slow", false},
+                            add_node_message(bob, "b1")}}));
+  EXPECT_TRUE(out.close);
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(out.error->code, ProtocolError::slow_consumer);
+  EXPECT_FALSE(alice.doc().has_node("b1"));
+}
+
+// A malformed batch is a malformed frame: nothing of it is applied, the
+// client answers malformed_message and closes.
+TEST(Batch, MalformedBatchIsAMalformedFrameAndNothingOfItApplies) {
+  GraphDoc bob(kBob);
+  const Bytes good = encode_message(add_node_message(bob, "b1"));
+  Bytes truncated = encode_message(add_node_message(bob, "b2"));
+  truncated.pop_back();
+  const std::vector<std::span<const std::uint8_t>> parts = {good, truncated};
+
+  ClientSession alice = online_client(kAlice);
+  const ClientOutput out = alice.on_frame(encode_batch(parts));
+  EXPECT_TRUE(out.close);
+  ASSERT_EQ(out.to_server.size(), 1u);
+  EXPECT_EQ(message_of<ErrorMessage>(out.to_server[0]).code, ProtocolError::malformed_message);
+  EXPECT_FALSE(alice.doc().has_node("b1"));
+}
+
+TEST(Batch, ServerSpeaksEveryVersionFromTheOldestOn) {
+  for (std::uint32_t version = kOldestProtocolVersion; version <= kProtocolVersion; ++version) {
+    WorkspaceReplica workspace(kServer);
+    ServerSession session;
+    Hello hello = hello_from(kAlice);
+    hello.protocol_version = version;
+    const ServerOutput out = session.on_frame(encode_message(hello), &workspace);
+    ASSERT_TRUE(out.hello.has_value()) << "version " << version;
+    EXPECT_EQ(out.hello->protocol_version, version);
+    EXPECT_EQ(session.accept(workspace, user_for(kAlice)).to_peer.size(), 1u);
+  }
+  WorkspaceReplica workspace(kServer);
+  ServerSession session;
+  Hello zero = hello_from(kAlice);
+  zero.protocol_version = 0;
+  expect_error(session.on_frame(encode_message(zero), &workspace),
+               ProtocolError::unsupported_version, false);
+}
+
+TEST(Batch, ServerTakesNoBatchFromAClient) {
+  WorkspaceReplica workspace(kServer);
+  ServerSession session = established(workspace, kAlice);
+  GraphDoc alice(kAlice);
+  const ServerOutput out =
+      session.on_frame(encode_message(Batch{{add_node_message(alice, "a1")}}), &workspace);
+  expect_error(out, ProtocolError::unexpected_message, false);
+  EXPECT_FALSE(workspace.doc().has_node("a1"));
 }
 
 }  // namespace

@@ -34,8 +34,9 @@ TestClient::TestClient(TestClientOptions options)
 TestClient::TestClient(TestClientOptions options, crdt::GraphDoc doc, crdt::CausalContext received,
                        std::vector<sync::OutboxEntry> outbox)
     : options_(options),
-      session_(sync::ClientConfig{options.workspace, options.name, std::nullopt}, std::move(doc),
-               std::move(received), std::move(outbox)) {}
+      session_(sync::ClientConfig{options.workspace, options.name, std::nullopt,
+                                  sync::limits::kMaxFrameBytes, options.protocol_version},
+               std::move(doc), std::move(received), std::move(outbox)) {}
 
 TestClient::~TestClient() {
   disconnect();
@@ -106,6 +107,10 @@ void TestClient::start_read() {
 
 void TestClient::on_frame(std::vector<std::uint8_t> frame) {
   ++frames_received_;
+  if (auto decoded = sync::decode_message(frame);
+      decoded && std::holds_alternative<sync::Batch>(*decoded)) {
+    ++batches_received_;
+  }
   sync::ClientOutput out = session_.on_frame(frame);
   for (auto& presence : out.presence)
     presence_.push_back(std::move(presence));

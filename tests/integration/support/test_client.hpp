@@ -23,6 +23,8 @@ struct TestClientOptions {
   std::string workspace;
   std::uint64_t replica = 1;
   std::string name = "tester";
+  // What hello announces: 1 plays a client older than `batch`.
+  std::uint32_t protocol_version = sync::kProtocolVersion;
 };
 
 class TestClient {
@@ -63,6 +65,8 @@ class TestClient {
   const std::vector<sync::ErrorMessage>& errors() const { return errors_; }
   std::optional<std::uint16_t> close_code() const { return close_code_; }
   std::size_t frames_received() const { return frames_received_; }
+  // How many of those frames were a `batch`.
+  std::size_t batches_received() const { return batches_received_; }
 
  private:
   struct Io;
@@ -77,6 +81,7 @@ class TestClient {
   std::vector<sync::ErrorMessage> errors_;
   std::optional<std::uint16_t> close_code_;
   std::size_t frames_received_ = 0;
+  std::size_t batches_received_ = 0;
   bool reading_ = true;
 };
 

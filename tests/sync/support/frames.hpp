@@ -30,8 +30,8 @@ inline void PrintTo(const ErrorMessage& error, std::ostream* out) {
 namespace testkit {
 
 inline std::string_view message_name(const Message& message) {
-  static constexpr std::string_view kNames[] = {"hello", "welcome",  "delta",
-                                                "ack",   "presence", "error"};
+  static constexpr std::string_view kNames[] = {"hello",    "welcome", "delta", "ack",
+                                                "presence", "error",   "batch"};
   return kNames[message.index()];
 }
 

@@ -34,6 +34,10 @@ struct ClientConfig {
   std::string client_name;
   std::optional<std::string> auth_token;
   std::size_t max_frame_bytes = limits::kMaxFrameBytes;
+  // The version `hello` announces. An older one (from
+  // kOldestProtocolVersion) speaks to a server that does not speak this
+  // build's, and gets no `batch` (tests use it to play an older client).
+  std::uint32_t protocol_version = kProtocolVersion;
 };
 
 // What a frame from the server did.
@@ -71,7 +75,15 @@ class ClientSession {
 
   // The transport connected: the `hello` frame to send first.
   Bytes on_connected();
+  // One frame from the server: decodes it and hands it to on_message. A
+  // frame that does not decode is a protocol violation (close).
   ClientOutput on_frame(std::span<const std::uint8_t> frame);
+  // One decoded message from the server. A `batch` is its messages handled
+  // in order, their outputs joined: frames to send and presence in order,
+  // `error` the last one reported; handling stops at a message that closes.
+  // A host that must act between the messages of a batch (the native
+  // client journals each before the next) calls this once per message.
+  ClientOutput on_message(const Message& message);
   void on_disconnected();
 
   // A presence update of this user, to send when online.

@@ -6,7 +6,8 @@
 // with the delta the client lacks and its own context, after which the
 // client sends the local edits the server lacks. From then on both sides
 // stream `delta`s, the server `ack`s what it has made durable, and
-// `presence` carries ephemeral per-user state.
+// `presence` carries ephemeral per-user state. A server may put several
+// messages for one client into one `batch` frame (protocol version 2).
 
 #include <optional>
 #include <string>
@@ -93,6 +94,20 @@ struct ErrorMessage {
   friend bool operator==(const ErrorMessage&, const ErrorMessage&) = default;
 };
 
-using Message = std::variant<Hello, Welcome, DeltaMessage, Ack, Presence, ErrorMessage>;
+struct Batch;
+
+using Message = std::variant<Hello, Welcome, DeltaMessage, Ack, Presence, ErrorMessage, Batch>;
+
+// server -> client (protocol version 2 and later): several messages in one
+// frame, to be handled in order exactly as if each had come in a frame of
+// its own. It saves the server a socket write per message when messages
+// queue up for a connection. A batch holds at least one message and never
+// a batch; it is sent only to a client whose hello announced a version
+// that reads batches (reads_batches).
+struct Batch {
+  std::vector<Message> messages;
+
+  friend bool operator==(const Batch&, const Batch&) = default;
+};
 
 }  // namespace trellis::sync

@@ -9,8 +9,20 @@
 
 namespace trellis::sync {
 
-// The protocol version this build speaks; carried by `hello`.
-inline constexpr std::uint32_t kProtocolVersion = 1;
+// The protocol version this build speaks; carried by `hello`. Version 2 is
+// version 1 plus the server's `batch` message: a client announcing 2 reads
+// batches, and a server sends them to no client that announced 1.
+inline constexpr std::uint32_t kProtocolVersion = 2;
+// The oldest version a server still speaks: it answers a `hello` of any
+// version from kOldestProtocolVersion to kProtocolVersion.
+inline constexpr std::uint32_t kOldestProtocolVersion = 1;
+// The first version whose clients read `batch` messages.
+inline constexpr std::uint32_t kBatchProtocolVersion = 2;
+
+// True when a client that announced `version` in hello reads `batch`.
+constexpr bool reads_batches(std::uint32_t version) {
+  return version >= kBatchProtocolVersion;
+}
 
 // Codes of the `error` message. The numbers are part of the protocol.
 enum class ProtocolError : std::uint16_t {
@@ -48,6 +60,10 @@ inline constexpr std::size_t kMaxClientPresenceBytes = kMaxPresenceBytes - 1024;
 inline constexpr std::size_t kMaxErrorTextBytes = 1024;
 // Entries (replicas plus cloud dots) of one causal context in a message.
 inline constexpr std::size_t kMaxContextEntries = 1u << 16;
+// Messages in one `batch`. The frame limit bounds a batch's bytes; this
+// bounds the per-message work a small frame can ask for (an empty `bin`
+// takes two bytes, but is malformed as a message anyway).
+inline constexpr std::size_t kMaxBatchMessages = 1u << 16;
 
 }  // namespace limits
 

@@ -28,6 +28,16 @@ void check_context_bytes(std::span<const std::uint8_t> bytes) {
   require(again.ok() && *again == *context, "decode_context(encode_context(c)) != c");
 }
 
+// The CRDT payloads stay encoded in the message; check them as the receiver
+// will decode them.
+void check_payloads(const sync::Message& message) {
+  if (const auto* delta = std::get_if<sync::DeltaMessage>(&message)) {
+    check_encoded_state(delta->delta);
+  } else if (const auto* welcome = std::get_if<sync::Welcome>(&message)) {
+    check_encoded_state(welcome->catch_up);
+  }
+}
+
 }  // namespace
 
 Violation check_sync_message(const std::uint8_t* data, std::size_t size) {
@@ -40,12 +50,14 @@ Violation check_sync_message(const std::uint8_t* data, std::size_t size) {
       return;
     }
     require_message_round_trip(*message);
-    // The CRDT payloads stay encoded in the message; check them as the
-    // receiver will decode them.
-    if (const auto* delta = std::get_if<sync::DeltaMessage>(&*message)) {
-      check_encoded_state(delta->delta);
-    } else if (const auto* welcome = std::get_if<sync::Welcome>(&*message)) {
-      check_encoded_state(welcome->catch_up);
+    if (const auto* batch = std::get_if<sync::Batch>(&*message)) {
+      require(!batch->messages.empty(), "a batch decoded with no message");
+      for (const sync::Message& inner : batch->messages) {
+        require(!std::holds_alternative<sync::Batch>(inner), "a batch decoded inside a batch");
+        check_payloads(inner);
+      }
+    } else {
+      check_payloads(*message);
     }
   });
 }

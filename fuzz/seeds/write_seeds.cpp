@@ -117,6 +117,13 @@ void sync_seeds(SeedWriter& out, const History& history) {
   out.write("sync_message", "error",
             sync::encode_message(
                 sync::ErrorMessage{sync::ProtocolError::invalid_delta, "bad delta", true}));
+  // Protocol version 2: what a server sends when several frames wait.
+  sync::Batch batch;
+  batch.messages.push_back(
+      sync::DeltaMessage{delta, history.deltas.front().second.context()});
+  batch.messages.push_back(sync::Presence{"user_abc", Json{{"cursor", {{"x", 2}}}}});
+  batch.messages.push_back(sync::Ack{history.state.context()});
+  out.write("sync_message", "batch", sync::encode_message(batch));
 }
 
 // Programs for check_crdt_replicas: an op byte (replica in the high nibble,

@@ -1,5 +1,6 @@
 #include "http_session.hpp"
 
+#include <array>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -8,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <chrono>
 
 #include "engineio_endpoint.hpp"
 #include "http_routes.hpp"
@@ -24,6 +26,10 @@ namespace http = beast::http;
 // Request headers and bodies past these get 431 / 413: no endpoint needs more.
 constexpr std::size_t kMaxHeaderBytes = 16u << 10;
 constexpr std::size_t kMaxBodyBytes = 1u << 20;
+// How long, and how much, a refused request's remaining bytes are read and
+// dropped before the connection closes (drain_then_close).
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kLingerBytes = 16u << 20;
 
 bool origin_allowed(const ServerConfig& config, const HttpRequest& request) {
   if (config.allowed_origins.empty()) return true;
@@ -45,10 +51,30 @@ HttpResponse plain_error(unsigned version, http::status status, std::string_view
   return response;
 }
 
+// A lingering close. After a refusal (413 while the body is still coming,
+// 431, 400, 403) the client may still be sending; closing a socket with
+// unread bytes makes the kernel answer with a reset, and a reset can destroy
+// the refusal in the client's buffers before the client reads it: it would
+// see "connection reset" instead of the 413. So: stop sending (the client
+// reads the refusal, then its end of file), and read and drop what still
+// comes, until the client closes, for at most kLingerTime and kLingerBytes.
+asio::awaitable<void> drain_then_close(beast::tcp_stream& stream) {
+  boost::system::error_code error;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, error);
+  stream.expires_after(kLingerTime);
+  std::array<char, 4096> sink;
+  std::size_t drained = 0;
+  while (!error && drained < kLingerBytes) {
+    drained += co_await stream.async_read_some(asio::buffer(sink),
+                                               asio::redirect_error(asio::use_awaitable, error));
+  }
+}
+
 asio::awaitable<void> serve(ServerContext& context, std::shared_ptr<beast::tcp_stream> stream,
                             ConnectionId id) {
   beast::flat_buffer buffer;
   boost::system::error_code error;
+  bool refused = false;  // the last response refused the request
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kMaxHeaderBytes);
@@ -73,6 +99,7 @@ asio::awaitable<void> serve(ServerContext& context, std::shared_ptr<beast::tcp_s
       if (refusal) {
         co_await http::async_write(*stream, *refusal,
                                    asio::redirect_error(asio::use_awaitable, error));
+        refused = !error;
       }
       break;
     }
@@ -82,6 +109,7 @@ asio::awaitable<void> serve(ServerContext& context, std::shared_ptr<beast::tcp_s
                                           "origin not allowed (--allowed-origins)");
       co_await http::async_write(*stream, response,
                                  asio::redirect_error(asio::use_awaitable, error));
+      refused = !error;
       break;
     }
     const std::string_view path = target_path(request.target());
@@ -105,7 +133,11 @@ asio::awaitable<void> serve(ServerContext& context, std::shared_ptr<beast::tcp_s
     co_await http::async_write(*stream, response, asio::redirect_error(asio::use_awaitable, error));
     if (error || !response.keep_alive()) break;
   }
-  stream->socket().shutdown(asio::ip::tcp::socket::shutdown_send, error);
+  if (refused) {
+    co_await drain_then_close(*stream);
+  } else {
+    stream->socket().shutdown(asio::ip::tcp::socket::shutdown_send, error);
+  }
   context.connections.remove(id);
 }
 

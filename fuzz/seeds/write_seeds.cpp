@@ -119,8 +119,7 @@ void sync_seeds(SeedWriter& out, const History& history) {
                 sync::ErrorMessage{sync::ProtocolError::invalid_delta, "bad delta", true}));
   // Protocol version 2: what a server sends when several frames wait.
   sync::Batch batch;
-  batch.messages.push_back(
-      sync::DeltaMessage{delta, history.deltas.front().second.context()});
+  batch.messages.push_back(sync::DeltaMessage{delta, history.deltas.front().second.context()});
   batch.messages.push_back(sync::Presence{"user_abc", Json{{"cursor", {{"x", 2}}}}});
   batch.messages.push_back(sync::Ack{history.state.context()});
   out.write("sync_message", "batch", sync::encode_message(batch));

@@ -73,6 +73,7 @@ struct DocMutator {
 // Encodes each op's delta into `out`; field writes through the lean mutators.
 struct EncodingDocMutator {
   GraphDoc& doc;
+  crdt::FieldWriteDelta& delta;
   crdt::Bytes& out;
 
   // `op` is copied into an Op only to report a refusal.
@@ -82,7 +83,11 @@ struct EncodingDocMutator {
     crdt::encode_to(*delta, out);
   }
   void operator()(const SetParam& op) const {
-    encode(op, doc.write_node_data_value(op.id, kParamKeys[op.key], param_json(op.value)));
+    if (auto error =
+            doc.write_node_data_value(op.id, kParamKeys[op.key], param_json(op.value), delta)) {
+      refused(Op(op), *error);
+    }
+    crdt::encode_to(delta, out);
   }
   void operator()(const SetPosition& op) const {
     Json patch(Json::value_t::object);
@@ -103,8 +108,8 @@ GraphDoc apply_to_doc(GraphDoc& doc, const Op& op) {
   return std::move(delta).value();
 }
 
-void apply_and_encode(GraphDoc& doc, const Op& op, crdt::Bytes& out) {
-  std::visit(EncodingDocMutator{doc, out}, op);
+void apply_and_encode(GraphDoc& doc, const Op& op, crdt::FieldWriteDelta& delta, crdt::Bytes& out) {
+  std::visit(EncodingDocMutator{doc, delta, out}, op);
 }
 
 }  // namespace trellis::bench

@@ -23,7 +23,9 @@ crdt::GraphDoc apply_to_doc(crdt::GraphDoc& doc, const Op& op);
 // The same, appending the delta to `out` encoded as it is shipped
 // (crdt::encode_to) instead of returning it. Field writes (S, P) take the
 // lean mutators (FieldWriteDelta), as an application that ships every delta
-// would; the bytes are the same either way.
-void apply_and_encode(crdt::GraphDoc& doc, const Op& op, crdt::Bytes& out);
+// would, parameter edits into `delta`, which the caller reuses from one op to
+// the next; the bytes are the same either way.
+void apply_and_encode(crdt::GraphDoc& doc, const Op& op, crdt::FieldWriteDelta& delta,
+                      crdt::Bytes& out);
 
 }  // namespace trellis::bench

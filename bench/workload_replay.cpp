@@ -24,9 +24,10 @@ UpdateLog apply_stream_capturing(crdt::GraphDoc& doc, const OpStream& ops) {
   UpdateLog log;
   log.message_ends.reserve(ops.size());
   crdt::Bytes scratch;
+  crdt::FieldWriteDelta delta;
   for (const Op& op : ops) {
     scratch.clear();
-    apply_and_encode(doc, op, scratch);
+    apply_and_encode(doc, op, delta, scratch);
     log.bytes.insert(log.bytes.end(), scratch.begin(), scratch.end());
     log.message_ends.push_back(log.bytes.size());
   }

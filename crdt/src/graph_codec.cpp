@@ -27,7 +27,7 @@ using codec::kWellKnownFields;
 // back to the state form.
 constexpr std::uint64_t kMaxTransactionContextDots = 4096;
 
-// Packs onto codec::Packer or onto a ReservedPacker (below).
+// Packs onto codec::Packer or onto a codec::ReservedPacker.
 template <class AnyPacker>
 void pack_string(AnyPacker& packer, std::string_view text) {
   packer.pack_str(static_cast<std::uint32_t>(text.size()));
@@ -52,36 +52,6 @@ void pack_field_key(AnyPacker& packer, const FieldKey& key) {
 // The most bytes pack_field_key writes besides the name: a long-form key's
 // array and string headers.
 constexpr std::size_t kFieldKeyOverhead = 1 + 5;
-
-// A msgpack stream into bytes reserved in advance, for the short runs of
-// tokens between two values of a local edit's delta: msgpack writes a token
-// at a time, and codec::ByteWriter checks capacity on every byte of it.
-struct ReservedWriter {
-  std::uint8_t* at;
-  void write(const char* data, std::size_t size) {
-    // Tokens are 1 to 9 bytes: a short loop beats a call to memcpy.
-    if (size <= 16) {
-      for (std::size_t i = 0; i < size; ++i)
-        at[i] = static_cast<std::uint8_t>(data[i]);
-    } else {
-      std::memcpy(at, data, size);
-    }
-    at += size;
-  }
-};
-using ReservedPacker = msgpack::packer<ReservedWriter>;
-
-// Appends what `pack(ReservedPacker&)` writes, which must be at most `bound`
-// bytes.
-template <class Pack>
-void append_reserved(Bytes& out, std::size_t bound, Pack&& pack) {
-  const std::size_t start = out.size();
-  out.resize(start + bound);
-  ReservedWriter writer{out.data() + start};
-  ReservedPacker packer(writer);
-  pack(packer);
-  out.resize(static_cast<std::size_t>(writer.at - out.data()));
-}
 
 // Entities of one kind, sorted by id: the canonical order of both layouts.
 // `sorted` is the caller's buffer (reused, so a one-entity delta allocates
@@ -320,12 +290,19 @@ void encode_to(const FieldWriteDelta& delta, Bytes& out) {
     return;
   }
   // encode_transaction's layout for a delta with one entity, which it did
-  // not add, and no removed dots: header, entity id and the first key, then
-  // each value followed by the next key.
+  // not add, and no removed dots: header, entity id, then key and value of
+  // each field. Written into space reserved at once, up to the first value
+  // that is a container (packed_bound 0), which goes through pack_value.
   const bool is_edge = delta.kind == EntityKind::edge;
-  const std::size_t header_bound = 1 + 4 * 9 + 1 + 1 + 5 + delta.id.size() + 5;
-  const FieldKey& first_key = delta.fields.front().key;
-  append_reserved(out, header_bound + kFieldKeyOverhead + first_key.name.size(), [&](auto& packer) {
+  std::size_t bound = 1 + 4 * 9 + 1 + 1 + 5 + delta.id.size() + 5;
+  std::size_t reserved_fields = 0;
+  for (const auto& field : delta.fields) {
+    const std::size_t value_bound = codec::packed_bound(field.value);
+    bound += kFieldKeyOverhead + field.key.name.size() + value_bound;
+    if (value_bound == 0) break;
+    ++reserved_fields;
+  }
+  codec::append_reserved(out, bound, [&](auto& packer) {
     packer.pack_array(is_edge ? 6 : 5);
     packer.pack_uint64(kTransactionFormatV1);
     packer.pack_uint64(delta.stamp.replica.value);
@@ -335,15 +312,22 @@ void encode_to(const FieldWriteDelta& delta, Bytes& out) {
     packer.pack_array(2);
     pack_string(packer, delta.id);
     packer.pack_array(static_cast<std::uint32_t>(delta.fields.size() * 2));
-    pack_field_key(packer, first_key);
+    for (std::size_t i = 0; i < reserved_fields; ++i) {
+      pack_field_key(packer, delta.fields[i].key);
+      codec::pack_field_value(packer, delta.fields[i].value);
+    }
+    if (reserved_fields < delta.fields.size()) {
+      pack_field_key(packer, delta.fields[reserved_fields].key);
+    }
   });
+  if (reserved_fields == delta.fields.size()) return;
   codec::ByteWriter writer{&out};
   Packer packer(writer);
-  for (std::size_t i = 0; i < delta.fields.size(); ++i) {
-    if (i > 0) {
+  for (std::size_t i = reserved_fields; i < delta.fields.size(); ++i) {
+    if (i > reserved_fields) {
       const FieldKey& key = delta.fields[i].key;
-      append_reserved(out, kFieldKeyOverhead + key.name.size(),
-                      [&](auto& reserved) { pack_field_key(reserved, key); });
+      codec::append_reserved(out, kFieldKeyOverhead + key.name.size(),
+                             [&](auto& reserved) { pack_field_key(reserved, key); });
     }
     codec::pack_field_value(packer, delta.fields[i].value);
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "entity_validation.hpp"
+#include "field_write_message.hpp"
 #include "graph_join.hpp"
 #include "json_codec.hpp"
 #include "transaction_delta.hpp"
@@ -532,6 +533,11 @@ Result<GraphDoc> decode(std::span<const std::uint8_t> bytes) {
 }
 
 std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes) {
+  // Most messages write fields of one node (field_write_message.hpp).
+  thread_local FieldWriteMessage field_write;
+  if (read_field_write_message(bytes, field_write) && doc.join_field_write(field_write)) {
+    return std::nullopt;
+  }
   TransactionDelta& delta = transaction_scratch();
   bool state_form = false;
   auto join_state = [&](GraphDoc&& state) {

@@ -282,11 +282,13 @@ Result<FieldWriteDelta> GraphDoc::write_patch(EntityKind kind, std::string_view 
                                               const Json& patch, bool data_only) {
   auto writes = collect_writes(patch, id, data_only);
   if (!writes) return writes.error();
-  std::vector<FieldWriteDelta::Field> fields;
-  fields.reserve(writes->size());
+  // Built in the returned Result: a delta is not moved on its way out.
+  Result<FieldWriteDelta> result(FieldWriteDelta{});
+  result->fields.reserve(writes->size());
   for (const auto& write : *writes)
-    fields.push_back({write.key, *write.value});
-  return write_fields(kind, id, std::move(fields));
+    result->fields.push_back({write.key, *write.value});
+  if (auto error = write_fields(kind, id, *result)) return *error;
+  return result;
 }
 
 Result<GraphDoc> GraphDoc::set_node_data_value(std::string_view id, std::string_view key,
@@ -300,54 +302,88 @@ Result<FieldWriteDelta> GraphDoc::write_node_fields(std::string_view id, const J
 
 Result<FieldWriteDelta> GraphDoc::write_node_data_value(std::string_view id, std::string_view key,
                                                         Json value) {
-  if (auto error = validate_field_name(key)) return *error;
-  if (auto error = validate_value(value, key)) return *error;
-  std::vector<FieldWriteDelta::Field> fields;
-  fields.push_back({FieldKey::data(key), std::move(value)});
-  return write_fields(EntityKind::node, id, std::move(fields));
+  Result<FieldWriteDelta> result(FieldWriteDelta{});
+  if (auto error = write_node_data_value(id, key, std::move(value), *result)) return *error;
+  return result;
 }
 
-Result<FieldWriteDelta> GraphDoc::write_fields(EntityKind kind, std::string_view id,
-                                               std::vector<FieldWriteDelta::Field> fields) {
+std::optional<Error> GraphDoc::write_node_data_value(std::string_view id, std::string_view key,
+                                                     Json value, FieldWriteDelta& delta) {
+  delta.fields.clear();
+  if (auto error = validate_field_name(key)) return error;
+  if (auto error = validate_value(value, key)) return error;
+  // Reuses the delta's field (key string, value storage) when it has one.
+  delta.fields.resize(1);
+  FieldWriteDelta::Field& field = delta.fields.front();
+  field.key.scope = FieldKey::Scope::data;
+  field.key.name.assign(key);
+  field.value = std::move(value);
+  return write_fields(EntityKind::node, id, delta);
+}
+
+namespace {
+
+// `target` := `source`, assigning a string into the string already there
+// (no allocation when it fits) rather than copying a new one and freeing the
+// old: the commonest edit replaces one short string with another.
+void assign_value(std::optional<Json>& target, const std::optional<Json>& source) {
+  if (target && source && target->is_string() && source->is_string()) {
+    target->get_ref<std::string&>() = source->get_ref<const std::string&>();
+  } else {
+    target = source;
+  }
+}
+
+}  // namespace
+
+std::optional<Error> GraphDoc::write_fields(EntityKind kind, std::string_view id,
+                                            FieldWriteDelta& delta) {
+  delta.kind = kind;
+  std::optional<Error> refusal;
   const auto next_dot = next_transaction_dot();
-  if (!next_dot) return next_dot.error();
-  const Dot dot = *next_dot;
   EntityMap& map = entities_mut(kind);
-  auto entity = map.find(id);
-  if (entity == map.end() || !entity->second.present()) return not_present(kind, id);
-  if (kind == EntityKind::edge) {
-    if (auto error = check_edge_endpoints(*this, fields)) return *error;
+  auto entity = map.end();
+  const std::span<const FieldWriteDelta::Field> writes(delta.fields);
+  if (!next_dot) {
+    refusal = next_dot.error();
+  } else if (entity = map.find(id); entity == map.end() || !entity->second.present()) {
+    refusal = not_present(kind, id);
+  } else if (kind == EntityKind::edge) {
+    refusal = check_edge_endpoints(*this, writes);
   }
   // Counting what the writes add costs a lookup per write: skipped when even
   // all-new fields would stay within the limit (a parameter edit, always).
-  const std::span<const FieldWriteDelta::Field> writes(fields);
-  if (entity->second.fields.size() + writes.size() > limits::kMaxFieldsPerEntity &&
+  if (!refusal && entity->second.fields.size() + writes.size() > limits::kMaxFieldsPerEntity &&
       grows_past_field_limit(&entity->second, field_count_after(&entity->second, writes))) {
-    return make_error(ErrorCode::limit_exceeded, "too many fields");
+    refusal = make_error(ErrorCode::limit_exceeded, "too many fields");
   }
-  // Built in the returned Result: a delta is not moved on its way out.
-  Result<FieldWriteDelta> result(FieldWriteDelta{});
-  FieldWriteDelta& delta = *result;
-  delta.kind = kind;
-  if (fields.empty()) return result;
-  if (fields.size() > 1) {
-    std::sort(fields.begin(), fields.end(),
+  if (refusal || delta.fields.empty()) {
+    delta.fields.clear();
+    delta.id.clear();
+    delta.stamp = Stamp{};
+    return refusal;
+  }
+  if (delta.fields.size() > 1) {
+    std::sort(delta.fields.begin(), delta.fields.end(),
               [](const auto& a, const auto& b) { return a.key < b.key; });
   }
-  delta.id = entity->first;
+  const Dot dot = *next_dot;
+  delta.id.assign(entity->first);
   delta.stamp = clock_.tick(dot.seq);
-  delta.fields = std::move(fields);
   if (kind == EntityKind::edge) {
     join(delta);  // keeps the endpoint index in step
-    return result;
+    return std::nullopt;
   }
   // What join(delta) would do, without looking the node up again: the
   // stamp is newer than every stamp here, so each field is overwritten, and
   // the transaction's dot enters the context. (The hot path of local edits.)
-  for (const auto& field : delta.fields)
-    entity->second.fields.merge(field.key, {field.value, delta.stamp});
+  for (const auto& field : delta.fields) {
+    entity->second.fields.merge_view(
+        FieldKeyView{field.key.scope, field.key.name}, delta.stamp,
+        [&](std::optional<Json>& target) { assign_value(target, field.value); });
+  }
   context_.insert(dot);
-  return result;
+  return std::nullopt;
 }
 
 Result<GraphDoc> GraphDoc::remove_fields(EntityKind kind, std::string_view id,

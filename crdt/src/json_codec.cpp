@@ -29,7 +29,8 @@ Error malformed(std::string message) {
   return make_error(ErrorCode::malformed, std::move(message));
 }
 
-void pack_decimal(Packer& packer, std::int64_t mantissa, unsigned exponent) {
+template <class AnyPacker>
+void pack_decimal(AnyPacker& packer, std::int64_t mantissa, unsigned exponent) {
   if (mantissa >= -128 && mantissa <= 127) {
     const char data[2] = {static_cast<char>(exponent), static_cast<char>(mantissa)};
     packer.pack_ext(2, kDecimalExt);
@@ -47,7 +48,8 @@ void pack_decimal(Packer& packer, std::int64_t mantissa, unsigned exponent) {
 // which would turn the JSON float 600.0 into the integer 600 (and give equal
 // states different bytes). Floats are therefore written here, byte by byte;
 // pack_str_body appends raw bytes without a header.
-void write_float32(Packer& packer, float value) {
+template <class AnyPacker>
+void write_float32(AnyPacker& packer, float value) {
   std::uint32_t bits;
   std::memcpy(&bits, &value, sizeof bits);
   const char bytes[5] = {static_cast<char>(0xca), static_cast<char>(bits >> 24),
@@ -56,7 +58,8 @@ void write_float32(Packer& packer, float value) {
   packer.pack_str_body(bytes, sizeof bytes);
 }
 
-void write_float64(Packer& packer, double value) {
+template <class AnyPacker>
+void write_float64(AnyPacker& packer, double value) {
   std::uint64_t bits;
   std::memcpy(&bits, &value, sizeof bits);
   char bytes[9];
@@ -66,7 +69,8 @@ void write_float64(Packer& packer, double value) {
   packer.pack_str_body(bytes, sizeof bytes);
 }
 
-void pack_double(Packer& packer, double value) {
+template <class AnyPacker>
+void pack_double(AnyPacker& packer, double value) {
   const bool float32_exact =
       std::isfinite(value) && static_cast<double>(static_cast<float>(value)) == value;
   // -0.0 compares equal to 0, so a decimal would lose its sign.
@@ -74,7 +78,12 @@ void pack_double(Packer& packer, double value) {
     for (unsigned exponent = 0; exponent <= kMaxDecimalExponent; ++exponent) {
       const double scaled = value * kPowersOfTen[exponent];
       if (!(std::fabs(scaled) <= static_cast<double>(kMaxMantissa3))) break;
-      const auto mantissa = static_cast<std::int64_t>(std::llround(scaled));
+      // Rounded half away from zero, inline (llround is a call into libm).
+      const auto mantissa = static_cast<std::int64_t>(scaled + std::copysign(0.5, scaled));
+      // A mantissa that round-trips lies within a few ulps of `scaled`
+      // (|scaled| < 2^23: under 1e-8 away); a farther one cannot, and the
+      // division that would say so is skipped.
+      if (std::fabs(scaled - static_cast<double>(mantissa)) > 1e-6) continue;
       if (static_cast<double>(mantissa) / kPowersOfTen[exponent] == value) {
         // A 3-byte mantissa takes 6 bytes; float32 takes 5 where it is exact.
         if ((mantissa < -128 || mantissa > 127) && float32_exact) break;
@@ -92,17 +101,9 @@ void pack_double(Packer& packer, double value) {
 
 Result<Json> decimal_value(std::span<const std::uint8_t> data) {
   if (data.size() != 2 && data.size() != 4) return malformed("decimal extension has a bad size");
-  const unsigned exponent = data[0];
-  if (exponent > kMaxDecimalExponent) return malformed("decimal exponent out of range");
-  std::int64_t mantissa;
-  if (data.size() == 2) {
-    mantissa = static_cast<std::int8_t>(data[1]);
-  } else {
-    std::int32_t bits = (data[1] << 16) | (data[2] << 8) | data[3];
-    if (bits & 0x800000) bits -= 0x1000000;
-    mantissa = bits;
-  }
-  return Json(static_cast<double>(mantissa) / kPowersOfTen[exponent]);
+  double value;
+  if (!read_decimal(data, value)) return malformed("decimal exponent out of range");
+  return Json(value);
 }
 
 std::optional<Error> check_text(std::string_view text, const char* what) {
@@ -195,6 +196,22 @@ Result<Json> value_at(MsgpackReader& reader, const MsgpackElement& element, std:
 
 }  // namespace
 
+bool read_decimal(std::span<const std::uint8_t> payload, double& value) {
+  if (payload.size() != 2 && payload.size() != 4) return false;
+  const unsigned exponent = payload[0];
+  if (exponent > kMaxDecimalExponent) return false;
+  std::int64_t mantissa;
+  if (payload.size() == 2) {
+    mantissa = static_cast<std::int8_t>(payload[1]);
+  } else {
+    std::int32_t bits = (payload[1] << 16) | (payload[2] << 8) | payload[3];
+    if (bits & 0x800000) bits -= 0x1000000;
+    mantissa = bits;
+  }
+  value = static_cast<double>(mantissa) / kPowersOfTen[exponent];
+  return true;
+}
+
 void pack_value(Packer& packer, const Json& value) {
   switch (value.type()) {
     case Json::value_t::null:
@@ -247,6 +264,58 @@ void pack_field_value(Packer& packer, const std::optional<Json>& value) {
   const char zero = 0;
   packer.pack_ext(1, kTombstoneExt);
   packer.pack_ext_body(&zero, 1);
+}
+
+std::size_t packed_bound(const std::optional<Json>& value) {
+  if (!value) return 3;  // fixext1
+  switch (value->type()) {
+    case Json::value_t::string:
+      return 5 + value->get_ref<const std::string&>().size();
+    case Json::value_t::array:
+    case Json::value_t::object:
+    case Json::value_t::binary:
+    case Json::value_t::discarded:
+      return 0;
+    default:
+      return 9;  // a float64 or a 64-bit integer, the longest scalars
+  }
+}
+
+void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value) {
+  if (!value) {
+    const char zero = 0;
+    packer.pack_ext(1, kTombstoneExt);
+    packer.pack_ext_body(&zero, 1);
+    return;
+  }
+  // pack_value's encodings, case for case.
+  switch (value->type()) {
+    case Json::value_t::null:
+      packer.pack_nil();
+      return;
+    case Json::value_t::boolean:
+      value->get<bool>() ? packer.pack_true() : packer.pack_false();
+      return;
+    case Json::value_t::number_unsigned:
+      packer.pack_uint64(value->get<std::uint64_t>());
+      return;
+    case Json::value_t::number_integer:
+      packer.pack_int64(value->get<std::int64_t>());
+      return;
+    case Json::value_t::number_float:
+      pack_double(packer, value->get<double>());
+      return;
+    case Json::value_t::string: {
+      const auto& text = value->get_ref<const std::string&>();
+      packer.pack_str(static_cast<std::uint32_t>(text.size()));
+      packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
+      return;
+    }
+    default:
+      // packed_bound() is 0 for these: callers pack them with pack_value.
+      packer.pack_nil();
+      return;
+  }
 }
 
 std::optional<Error> check_encoding(std::span<const std::uint8_t> bytes, std::size_t max_depth) {

@@ -7,6 +7,7 @@
 // 120.5, parameters like -429.408) 4 to 6 bytes instead of 9.
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -36,14 +37,54 @@ struct ByteWriter {
 };
 using Packer = msgpack::packer<ByteWriter>;
 
+// A msgpack stream into bytes reserved in advance (append_reserved): for the
+// short runs of tokens of a local edit's delta, where ByteWriter would check
+// the vector's capacity on every byte.
+struct ReservedWriter {
+  std::uint8_t* at;
+  void write(const char* data, std::size_t size) {
+    // Tokens are 1 to 9 bytes: a short loop beats a call to memcpy.
+    if (size <= 16) {
+      for (std::size_t i = 0; i < size; ++i)
+        at[i] = static_cast<std::uint8_t>(data[i]);
+    } else {
+      std::memcpy(at, data, size);
+    }
+    at += size;
+  }
+};
+using ReservedPacker = msgpack::packer<ReservedWriter>;
+
+// Appends what `pack(ReservedPacker&)` writes, which must be at most `bound`
+// bytes.
+template <class Pack>
+void append_reserved(Bytes& out, std::size_t bound, Pack&& pack) {
+  const std::size_t start = out.size();
+  out.resize(start + bound);
+  ReservedWriter writer{out.data() + start};
+  ReservedPacker packer(writer);
+  pack(packer);
+  out.resize(static_cast<std::size_t>(writer.at - out.data()));
+}
+
 // Extension type numbers of format v1.
 inline constexpr std::int8_t kDecimalExt = 1;    // [exponent][mantissa, big-endian signed]
 inline constexpr std::int8_t kTombstoneExt = 2;  // fixext1 with a zero byte: a removed field
 inline constexpr unsigned kMaxDecimalExponent = 8;
 
+// The number a decimal extension's payload holds; false when the payload is
+// not one (a bad size or an exponent out of range).
+bool read_decimal(std::span<const std::uint8_t> payload, double& value);
+
 void pack_value(Packer& packer, const Json& value);
 // An LWW field value: a JSON value or (nullopt) a tombstone.
 void pack_field_value(Packer& packer, const std::optional<Json>& value);
+// The most bytes pack_field_value writes for `value`, when it is a tombstone
+// or a scalar (null, bool, number, string); 0 for a container.
+std::size_t packed_bound(const std::optional<Json>& value);
+// The same bytes as pack_field_value, for a value whose packed_bound() is
+// not 0, into reserved bytes.
+void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value);
 
 // Checks `bytes` as one msgpack value (check_msgpack) with the bounds every
 // decoder of the library uses: no count beyond what the input can hold, and

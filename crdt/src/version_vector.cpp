@@ -29,6 +29,18 @@ void VersionVector::raise(ReplicaId replica, std::uint64_t seq) {
   }
 }
 
+bool VersionVector::advance(ReplicaId replica, std::uint64_t seq) {
+  auto at = entries_.begin() + (find_entry(entries_, replica) - entries_.cbegin());
+  if (at != entries_.end() && at->first == replica) {
+    if (at->second + 1 != seq) return false;
+    at->second = seq;
+    return true;
+  }
+  if (seq != 1) return false;
+  entries_.insert(at, Entry{replica, seq});
+  return true;
+}
+
 void VersionVector::join(const VersionVector& other) {
   for (const auto& [replica, seq] : other.entries_)
     raise(replica, seq);

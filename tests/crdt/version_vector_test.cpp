@@ -41,6 +41,17 @@ TEST(VersionVector, RaiseSetsTheEntryOfThatReplicaOnly) {
   EXPECT_FALSE(vector.empty());
 }
 
+TEST(VersionVector, AdvanceTakesOnlyTheNextSeqOfAReplica) {
+  VersionVector vector = make_vector({{kAlice, 3}, {kCarol, 1}});
+  EXPECT_TRUE(vector.advance(kAlice, 4));
+  EXPECT_FALSE(vector.advance(kAlice, 4));  // already there
+  EXPECT_FALSE(vector.advance(kAlice, 6));  // a gap
+  EXPECT_FALSE(vector.advance(kAlice, 2));  // behind
+  EXPECT_FALSE(vector.advance(kBob, 2));    // a gap from nothing
+  EXPECT_TRUE(vector.advance(kBob, 1));     // a new replica's first event
+  EXPECT_EQ(vector, make_vector({{kAlice, 4}, {kBob, 1}, {kCarol, 1}}));
+}
+
 TEST(VersionVector, RaiseNeverLowersAnEntry) {
   VersionVector vector;
   vector.raise(kAlice, 7);

@@ -25,6 +25,38 @@ struct FieldKey {
   friend auto operator<=>(const FieldKey&, const FieldKey&) = default;
 };
 
+// A FieldKey that does not own its name: decoders look a field up by the
+// bytes they received, and build a FieldKey only for a field that is new.
+// Ordered against FieldKey exactly as FieldKey is ordered.
+struct FieldKeyView {
+  FieldKey::Scope scope = FieldKey::Scope::top;
+  std::string_view name;
+};
+
+// Names are a few bytes: compared inline, where std::string's compare calls
+// out to memcmp.
+inline std::strong_ordering compare_names(std::string_view a, std::string_view b) {
+  const std::size_t common = a.size() < b.size() ? a.size() : b.size();
+  for (std::size_t i = 0; i < common; ++i) {
+    if (a[i] != b[i]) {
+      return static_cast<unsigned char>(a[i]) <=> static_cast<unsigned char>(b[i]);
+    }
+  }
+  return a.size() <=> b.size();
+}
+
+inline std::strong_ordering operator<=>(const FieldKey& key, const FieldKeyView& view) {
+  if (key.scope != view.scope) return key.scope <=> view.scope;
+  return compare_names(key.name, view.name);
+}
+inline bool operator==(const FieldKey& key, const FieldKeyView& view) {
+  return key.scope == view.scope && key.name == view.name;
+}
+
+inline FieldKey owned_key(const FieldKeyView& view) {
+  return FieldKey{view.scope, std::string(view.name)};
+}
+
 // "name" for top-level fields, "data.name" for data keys (for messages).
 std::string to_string(const FieldKey& key);
 

@@ -49,6 +49,8 @@
 
 namespace trellis::crdt {
 
+struct FieldWriteMessage;  // crdt/src/field_write_message.hpp
+
 // One node or edge: the dots that keep it present, and its fields. An entity
 // with no dots is absent (removed, or only ever updated concurrently with its
 // removal); its fields are kept so that a concurrent re-add finds them.
@@ -165,6 +167,11 @@ class GraphDoc {
   Result<FieldWriteDelta> write_node_fields(std::string_view id, const Json& patch);
   Result<FieldWriteDelta> write_node_data_value(std::string_view id, std::string_view key,
                                                 Json value);
+  // The same transaction, its delta written into `delta`, whose buffers are
+  // reused: a caller that encodes each delta as it is made keeps one and
+  // allocates nothing per edit for it. On an error `delta` is left empty.
+  std::optional<Error> write_node_data_value(std::string_view id, std::string_view key, Json value,
+                                             FieldWriteDelta& delta);
 
   // Joins a delta or a full state into this one.
   void join(const GraphDoc& other);
@@ -212,10 +219,10 @@ class GraphDoc {
   // The field writes of a JSON patch (or, `data_only`, of a data object).
   Result<FieldWriteDelta> write_patch(EntityKind kind, std::string_view id, const Json& patch,
                                       bool data_only);
-  // The one implementation of every field write; `fields` in any order,
-  // each key once.
-  Result<FieldWriteDelta> write_fields(EntityKind kind, std::string_view id,
-                                       std::vector<FieldWriteDelta::Field> fields);
+  // The one implementation of every field write: the writes are
+  // delta.fields, in any order, each key once; it fills in the rest of
+  // `delta` (or, on an error, empties it).
+  std::optional<Error> write_fields(EntityKind kind, std::string_view id, FieldWriteDelta& delta);
   Result<GraphDoc> remove_fields(EntityKind kind, std::string_view id,
                                  const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);
@@ -226,6 +233,11 @@ class GraphDoc {
   // The join algorithm, over a GraphDoc or a wire transaction (graph_join.hpp).
   template <class Source>
   void join_from(Source&& other);
+  // join_encoded's path for a received write of one node's fields: the
+  // same result as join_from, or false, changing nothing, when the message
+  // needs the general join (the node is unknown here, or the transaction
+  // was seen already).
+  bool join_field_write(FieldWriteMessage& message);
   void set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots);
   void rebuild_indexes();
   // Keeps edges_by_endpoint_ in step with an edge's source and target.

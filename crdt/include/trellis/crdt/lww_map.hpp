@@ -61,6 +61,36 @@ class LwwMap {
     return true;
   }
 
+  // merge() for a key given as a view of K (a type ordered against K, with
+  // owned_key(view) building the K), the written value produced in place by
+  // write_value(std::optional<V>&): into the register's own value when the
+  // write wins an existing key, so a string is assigned into the string
+  // already there. A K and a Register are built only when they have to be:
+  // the key is new here, or the stamps are equal (forged input only) and the
+  // values decide. Returns true when the map changed.
+  template <class KeyView, class WriteValue>
+  bool merge_view(const KeyView& key, Stamp stamp, WriteValue&& write_value) {
+    auto at = std::lower_bound(entries_.begin(), entries_.end(), key,
+                               [](const Entry& entry, const KeyView& k) { return entry.key < k; });
+    if (at != entries_.end() && at->key == key) {
+      if (stamp < at->reg.stamp) return false;
+      if (stamp == at->reg.stamp) {
+        Register reg{std::nullopt, stamp};
+        write_value(reg.value);
+        if (!at->reg.loses_to(reg)) return false;
+        at->reg = std::move(reg);
+        return true;
+      }
+      write_value(at->reg.value);
+      at->reg.stamp = stamp;
+      return true;
+    }
+    Register reg{std::nullopt, stamp};
+    write_value(reg.value);
+    entries_.insert(at, Entry{owned_key(key), std::move(reg)});
+    return true;
+  }
+
   void join(const LwwMap& other) {
     if (entries_.empty()) {
       entries_ = other.entries_;

@@ -1,0 +1,135 @@
+#include "field_write_message.hpp"
+
+#include "entity_validation.hpp"
+#include "json_codec.hpp"
+#include "trellis/crdt/graph_codec.hpp"
+#include "trellis/crdt/graph_doc.hpp"
+#include "trellis/crdt/limits.hpp"
+#include "trellis/crdt/msgpack_reader.hpp"
+#include "well_known_fields.hpp"
+
+namespace trellis::crdt {
+
+namespace {
+
+// A field key in either of its short forms: a data key's name, or a
+// well-known top-level field's index. (The long form [name] is rare.)
+bool read_key(MsgpackReader& reader, FieldKeyView& key) {
+  if (reader.next_str(key.name)) {
+    key.scope = FieldKey::Scope::data;
+    return !validate_field_name(key.name);
+  }
+  std::uint64_t index;
+  if (!reader.next_uint(index) || index >= codec::kWellKnownFields.size()) return false;
+  key.scope = FieldKey::Scope::top;
+  key.name = codec::kWellKnownFields[index];
+  return true;
+}
+
+bool read_value(MsgpackReader& reader, FieldWriteValue& value) {
+  if (reader.next_uint(value.uint)) {
+    value.kind = FieldWriteValue::Kind::uint;
+    return true;
+  }
+  if (reader.next_str(value.text)) {
+    value.kind = FieldWriteValue::Kind::text;
+    return value.text.size() <= limits::kMaxStringBytes && is_valid_utf8(value.text);
+  }
+  MsgpackReader ahead = reader;
+  std::int8_t type;
+  std::span<const std::uint8_t> payload;
+  if (ahead.next_fixext(type, payload) && type == codec::kDecimalExt) {
+    value.kind = FieldWriteValue::Kind::number;
+    reader = ahead;
+    return codec::read_decimal(payload, value.number);
+  }
+  value.kind = FieldWriteValue::Kind::decoded;
+  return !codec::read_field_value(reader, value.decoded);
+}
+
+}  // namespace
+
+void FieldWriteValue::write_to(std::optional<Json>& target) {
+  switch (kind) {
+    case Kind::uint:
+      target.emplace(uint);
+      return;
+    case Kind::text:
+      if (target && target->is_string()) {
+        target->get_ref<std::string&>().assign(text);
+      } else {
+        target.emplace(Json::value_t::string);
+        target->get_ref<std::string&>().assign(text);
+      }
+      return;
+    case Kind::number:
+      target.emplace(number);
+      return;
+    case Kind::decoded:
+      target = std::move(decoded);
+      return;
+  }
+}
+
+bool read_field_write_message(std::span<const std::uint8_t> bytes, FieldWriteMessage& message) {
+  if (bytes.size() > limits::kMaxEncodedBytes) return false;
+  MsgpackReader reader(bytes);
+  // [format, replica, seq, counter - seq, [id, [key, value, ...]]]: nodes
+  // only (five parts), one node, no dots (an even body), no removed dots.
+  std::uint32_t parts;
+  std::uint64_t format;
+  if (!reader.next_array(parts) || parts != 5) return false;
+  if (!reader.next_uint(format) || format != kTransactionFormatV1) return false;
+  std::uint64_t replica;
+  std::uint64_t seq;
+  std::uint64_t offset;
+  if (!reader.next_uint(replica) || replica == 0) return false;
+  if (!reader.next_uint(seq) || seq == 0 || seq > limits::kMaxCounter) return false;
+  if (!reader.next_uint(offset) || offset > limits::kMaxCounter) return false;
+  const std::uint64_t counter = seq + offset;  // both at most 2^53: no wrap
+  if (counter > limits::kMaxCounter) return false;
+  message.stamp = Stamp{counter, ReplicaId{replica}, seq};
+
+  std::uint32_t entities;
+  if (!reader.next_array(entities) || entities != 2) return false;
+  if (!reader.next_str(message.id) || validate_id(message.id)) return false;
+  std::uint32_t body;
+  if (!reader.next_array(body) || body == 0 || body % 2 != 0) return false;
+  message.field_count = body / 2;
+  if (message.field_count > FieldWriteMessage::kMaxFields) return false;
+  for (std::size_t i = 0; i < message.field_count; ++i) {
+    FieldKeyView& key = message.keys[i];
+    if (!read_key(reader, key)) return false;
+    if (i > 0) {
+      const FieldKeyView& previous = message.keys[i - 1];
+      if (previous.scope > key.scope ||
+          (previous.scope == key.scope && compare_names(previous.name, key.name) >= 0)) {
+        return false;
+      }
+    }
+    if (!read_value(reader, message.values[i])) return false;
+  }
+  return reader.at_end();
+}
+
+bool GraphDoc::join_field_write(FieldWriteMessage& message) {
+  const Dot dot = message.stamp.dot();
+  // A transaction seen before may have added or removed dots here: the
+  // general join sorts that out. One not seen yet supports no dot here (the
+  // dots of every entity lie in the context), so it removes nothing, adds
+  // nothing, and no register holds its stamp.
+  if (context_.contains(dot)) return false;
+  auto node = nodes_.find(message.id);
+  if (node == nodes_.end()) return false;
+  LwwMap<FieldKey, Json>& fields = node->second.fields;
+  for (std::size_t i = 0; i < message.field_count; ++i) {
+    FieldWriteValue& value = message.values[i];
+    fields.merge_view(message.keys[i], message.stamp,
+                      [&](std::optional<Json>& target) { value.write_to(target); });
+  }
+  context_.insert(dot);
+  clock_.observe(message.stamp.counter);
+  return true;
+}
+
+}  // namespace trellis::crdt

@@ -11,6 +11,7 @@
 #   BUILD_DIR=build/x OUT=/tmp/perf.md bench/compare_servers.sh
 #   SKIP_BUILD=1 bench/compare_servers.sh    # reuse the binaries in BUILD_DIR
 #   REPORT_ONLY=1 bench/compare_servers.sh   # rewrite the section from the last run's results
+#   SCENARIOS=memory OUT=/tmp/mem.md bench/compare_servers.sh  # only these scenarios
 #
 # Each round runs every scenario against each of the three servers, in an
 # order that rotates from round to round, each on a fresh server process:
@@ -33,6 +34,8 @@ saturation_s="${SATURATION_S:-10}"
 memory_s="${MEMORY_S:-5}"
 warmup_s="${WARMUP_S:-2}"
 join_repeats="${JOIN_REPEATS:-5}"
+# Space-separated, from: steady saturation memory join (default: all four).
+read -r -a scenarios <<<"${SCENARIOS:-steady saturation memory join}"
 build_dir="${BUILD_DIR:-$repo/build/h-server-bench}"
 case "$build_dir" in /*) ;; *) build_dir="$repo/$build_dir" ;; esac
 cd "$repo"
@@ -159,7 +162,7 @@ servers=(relay trellisd-sio trellisd-native)
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$(date -u '+%Y-%m-%d %H:%M UTC')"
 for round in $(seq "$rounds"); do
-  for scenario in steady saturation memory join; do
+  for scenario in "${scenarios[@]}"; do
     for offset in 0 1 2; do
       run_case "$round" "${servers[$(((round + offset) % 3))]}" "$scenario"
     done

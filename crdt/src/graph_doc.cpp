@@ -316,7 +316,7 @@ std::optional<Error> GraphDoc::write_node_data_value(std::string_view id, std::s
   delta.fields.resize(1);
   FieldWriteDelta::Field& field = delta.fields.front();
   field.key.scope = FieldKey::Scope::data;
-  field.key.name.assign(key);
+  if (compare_names(field.key.name, key) != 0) field.key.name.assign(key);
   field.value = std::move(value);
   return write_fields(EntityKind::node, id, delta);
 }

@@ -50,7 +50,7 @@ inline std::strong_ordering operator<=>(const FieldKey& key, const FieldKeyView&
   return compare_names(key.name, view.name);
 }
 inline bool operator==(const FieldKey& key, const FieldKeyView& view) {
-  return key.scope == view.scope && key.name == view.name;
+  return key.scope == view.scope && compare_names(key.name, view.name) == 0;
 }
 
 inline FieldKey owned_key(const FieldKeyView& view) {

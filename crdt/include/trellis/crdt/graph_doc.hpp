@@ -92,7 +92,21 @@ struct StringHash {
   }
 };
 
-using EntityMap = std::unordered_map<std::string, EntityState, StringHash, std::equal_to<>>;
+// Compares ids inline: std::string's == calls out to memcmp, and every
+// lookup compares at least one id.
+struct StringEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept {
+    if (a.size() != b.size()) return false;
+    if (a.size() > 16) return std::memcmp(a.data(), b.data(), a.size()) == 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+};
+
+using EntityMap = std::unordered_map<std::string, EntityState, StringHash, StringEqual>;
 
 class GraphDoc {
  public:

@@ -6,10 +6,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "json_codec.hpp"
+#include "trellis/crdt/limits.hpp"
 #include "well_known_fields.hpp"
 
 // The encoding half of graph_codec.hpp; decoding is graph_decode.cpp.
@@ -66,23 +69,93 @@ void sort_entities(const EntityMap& map, std::vector<const EntityMap::value_type
 
 // ---------------------------------------------------------------- state form
 
+// A string-table reference costs at most 4 bytes (fixext2), an inline
+// string 1 + its length: a string is interned when writing it `count` times
+// inline costs more than the table entry plus `count` references.
+bool worth_interning(std::size_t length, std::size_t count) {
+  constexpr std::size_t kMaxReferenceBytes = 4;
+  return count >= 2 && (count - 1) * (1 + length) > count * kMaxReferenceBytes;
+}
+
+// Writes format 3, or format 1 (the same without the string table) for
+// encode_state_v1_to.
 class StateEncoder {
  public:
-  StateEncoder(const GraphDoc& doc, Bytes& out) : doc_(doc), writer_{&out}, packer_(writer_) {}
+  StateEncoder(const GraphDoc& doc, Bytes& out, std::uint64_t format)
+      : doc_(doc), format_(format), writer_{&out}, packer_(writer_) {}
 
   void encode() {
     collect_replicas();
-    packer_.pack_array(5);
-    packer_.pack_uint64(kStateFormatV1);
+    const bool with_strings = format_ == kStateFormatV2;
+    if (with_strings) collect_strings();
+    packer_.pack_array(with_strings ? 6 : 5);
+    packer_.pack_uint64(format_);
     packer_.pack_array(static_cast<std::uint32_t>(replicas_.size()));
     for (ReplicaId replica : replicas_)
       packer_.pack_uint64(replica.value);
     encode_context();
+    if (with_strings) {
+      packer_.pack_array(static_cast<std::uint32_t>(strings_.size()));
+      for (std::string_view text : strings_)
+        pack_string(packer_, text);
+    }
     encode_entities(doc_.nodes());
     encode_entities(doc_.edges());
   }
 
  private:
+  // The string table: strings that recur as whole field values (a node's
+  // type, a colour, an endpoint several edges share), most frequent first so
+  // that they take the one-byte indexes; ties in text order, so equal states
+  // give equal tables.
+  void collect_strings() {
+    std::unordered_map<std::string_view, std::size_t, StringHash> counts;
+    for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
+      for (const auto& [id, entity] : doc_.entities(kind)) {
+        for (const auto& entry : entity.fields.entries()) {
+          const auto& value = entry.reg.value;
+          if (value && value->is_string()) ++counts[value->get_ref<const std::string&>()];
+        }
+      }
+    }
+    std::vector<std::pair<std::string_view, std::size_t>> recurring;
+    for (const auto& [text, count] : counts) {
+      if (worth_interning(text.size(), count)) recurring.emplace_back(text, count);
+    }
+    std::sort(recurring.begin(), recurring.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (recurring.size() > limits::kMaxInternedStrings) {
+      recurring.resize(limits::kMaxInternedStrings);
+    }
+    strings_.reserve(recurring.size());
+    string_index_.reserve(recurring.size());
+    for (const auto& [text, count] : recurring) {
+      string_index_.emplace(text, static_cast<std::uint32_t>(strings_.size()));
+      strings_.push_back(text);
+    }
+  }
+
+  void pack_value(const std::optional<Json>& value) {
+    if (!string_index_.empty() && value && value->is_string()) {
+      auto known = string_index_.find(value->get_ref<const std::string&>());
+      if (known != string_index_.end()) {
+        const std::uint32_t index = known->second;
+        if (index < 256) {
+          const char body[1] = {static_cast<char>(index)};
+          packer_.pack_ext(1, codec::kStringRefExt);
+          packer_.pack_ext_body(body, 1);
+        } else {
+          const char body[2] = {static_cast<char>(index >> 8), static_cast<char>(index)};
+          packer_.pack_ext(2, codec::kStringRefExt);
+          packer_.pack_ext_body(body, 2);
+        }
+        return;
+      }
+    }
+    codec::pack_field_value(packer_, value);
+  }
+
   void collect_replicas() {
     for (const auto& [replica, seq] : doc_.context().version_vector().entries()) {
       replicas_.push_back(replica);
@@ -178,17 +251,19 @@ class StateEncoder {
           pack_field_key(packer_, key);
         shapes_.emplace(shape_, static_cast<std::uint32_t>(shapes_.size()));
       }
-      for (std::size_t i = begin; i < end; ++i) {
-        codec::pack_field_value(packer_, entries[order_[i]].reg.value);
-      }
+      for (std::size_t i = begin; i < end; ++i)
+        pack_value(entries[order_[i]].reg.value);
       begin = end;
     }
   }
 
   const GraphDoc& doc_;
+  std::uint64_t format_;
   codec::ByteWriter writer_;
   Packer packer_;
   std::vector<ReplicaId> replicas_;
+  std::vector<std::string_view> strings_;  // views into doc_'s values
+  std::unordered_map<std::string_view, std::uint32_t, StringHash> string_index_;
   std::map<std::vector<FieldKey>, std::uint32_t> shapes_;
   std::vector<std::size_t> order_;
   std::vector<FieldKey> shape_;
@@ -273,7 +348,11 @@ void encode_transaction(const GraphDoc& doc, const TransactionShape& shape, Byte
 }  // namespace
 
 void encode_state_to(const GraphDoc& doc, Bytes& out) {
-  StateEncoder(doc, out).encode();
+  StateEncoder(doc, out, kStateFormatV2).encode();
+}
+
+void encode_state_v1_to(const GraphDoc& doc, Bytes& out) {
+  StateEncoder(doc, out, kStateFormatV1).encode();
 }
 
 void encode_to(const GraphDoc& doc, Bytes& out) {

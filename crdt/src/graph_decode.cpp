@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -138,16 +140,22 @@ Result<LwwMap<FieldKey, Json>> build_fields(
 
 // ---------------------------------------------------------------- state form
 
+// Formats 1 and 3; they differ only in format 3's string table.
 class StateDecoder {
  public:
-  explicit StateDecoder(MsgpackReader& reader) : reader_(reader) {}
+  StateDecoder(MsgpackReader& reader, std::uint64_t format)
+      : reader_(reader), with_strings_(format == kStateFormatV2) {}
 
   // The format element has been read; `parts` is the root array's size.
   Result<GraphDoc> decode(std::uint32_t parts) {
-    if (parts != 5) return malformed("state form has 5 elements");
+    if (with_strings_ && parts != 6) return malformed("state form 3 has 6 elements");
+    if (!with_strings_ && parts != 5) return malformed("state form 1 has 5 elements");
     if (auto error = decode_replicas()) return *error;
     CausalContext context;
     if (auto error = decode_context(context)) return *error;
+    if (with_strings_) {
+      if (auto error = decode_strings()) return *error;
+    }
     EntityMap nodes;
     EntityMap edges;
     if (auto error = decode_entities(nodes)) return *error;
@@ -172,6 +180,57 @@ class StateDecoder {
       replicas_.push_back(ReplicaId{id});
     }
     return std::nullopt;
+  }
+
+  // The entries stay views into the input, which outlives decoding.
+  std::optional<Error> decode_strings() {
+    std::uint32_t count;
+    if (auto error = read_array(reader_, "string table", count)) return error;
+    if (count > limits::kMaxInternedStrings) {
+      return make_error(ErrorCode::limit_exceeded, "too many strings in the string table");
+    }
+    strings_.reserve(std::min<std::size_t>(count, reader_.remaining()));
+    std::unordered_set<std::string_view, StringHash> seen;
+    seen.reserve(std::min<std::size_t>(count, reader_.remaining()));
+    for (std::uint32_t i = 0; i < count; ++i) {
+      std::string_view text;
+      if (!reader_.next_str(text)) {
+        MsgpackElement element;
+        if (auto error = read(reader_, element)) return error;
+        if (element.kind != MsgpackKind::str) return malformed("the string table holds strings");
+        text = element.text();
+      }
+      if (auto error = codec::check_text(text, "a string of the string table")) return error;
+      if (!seen.insert(text).second) return malformed("the string table lists a string twice");
+      strings_.push_back(text);
+    }
+    return std::nullopt;
+  }
+
+  // A field value: a reference into the string table (format 3), or inline.
+  std::optional<Error> decode_value(std::optional<Json>& value) {
+    if (with_strings_) {
+      MsgpackReader probe = reader_;
+      std::int8_t type;
+      std::span<const std::uint8_t> payload;
+      if (probe.next_fixext(type, payload) && type == codec::kStringRefExt) {
+        std::size_t index;
+        if (payload.size() == 1) {
+          index = payload[0];
+        } else if (payload.size() == 2) {
+          index = (std::size_t{payload[0]} << 8) | payload[1];
+          if (index < 256) return malformed("a string reference below 256 takes one byte");
+        } else {
+          return malformed("a string reference is a fixext1 or fixext2");
+        }
+        if (index >= strings_.size()) return malformed("a string reference is out of range");
+        value.emplace(Json::value_t::string);
+        value->get_ref<std::string&>().assign(strings_[index]);
+        reader_ = probe;
+        return std::nullopt;
+      }
+    }
+    return codec::read_field_value(reader_, value);
   }
 
   // A dot whose replica is an index into the table: its two elements.
@@ -239,6 +298,8 @@ class StateDecoder {
   std::optional<Error> decode_groups(EntityState& entity) {
     std::uint32_t group_count;
     if (auto error = read_array(reader_, "field groups", group_count)) return error;
+    // One group, the common case (an entity whose fields one transaction
+    // wrote): its shape's keys increase, so they go straight into the map.
     std::vector<std::pair<FieldKey, LwwMap<FieldKey, Json>::Register>> fields;
     for (std::uint32_t g = 0; g < group_count; ++g) {
       std::uint32_t size;
@@ -251,9 +312,18 @@ class StateDecoder {
       const std::vector<FieldKey>& keys = shapes_[shape];
       if (size - 2 != keys.size())
         return malformed("a field group's values do not match its shape");
+      if (group_count == 1) {
+        entity.fields.reserve(keys.size());
+        LwwMap<FieldKey, Json>::Register reg{std::nullopt, stamp};
+        for (const FieldKey& key : keys) {
+          if (auto error = decode_value(reg.value)) return error;
+          entity.fields.append_sorted(key, std::move(reg));
+        }
+        return std::nullopt;
+      }
       for (const FieldKey& key : keys) {
         std::optional<Json> value;
-        if (auto error = codec::read_field_value(reader_, value)) return error;
+        if (auto error = decode_value(value)) return error;
         fields.emplace_back(key, LwwMap<FieldKey, Json>::Register{std::move(value), stamp});
       }
     }
@@ -310,7 +380,9 @@ class StateDecoder {
   }
 
   MsgpackReader& reader_;
+  bool with_strings_;
   std::vector<ReplicaId> replicas_;
+  std::vector<std::string_view> strings_;
   std::vector<std::vector<FieldKey>> shapes_;
 };
 
@@ -461,7 +533,8 @@ std::optional<Error> open_message(MsgpackReader& reader, Envelope& envelope) {
     if (format.kind != MsgpackKind::uint) return malformed("format must be an integer");
     envelope.format = format.uint;
   }
-  if (envelope.format != kStateFormatV1 && envelope.format != kTransactionFormatV1) {
+  if (envelope.format != kStateFormatV1 && envelope.format != kTransactionFormatV1 &&
+      envelope.format != kStateFormatV2) {
     return make_error(ErrorCode::unsupported_version,
                       "format " + std::to_string(envelope.format) + " is not supported");
   }
@@ -487,7 +560,7 @@ std::optional<Error> read_message(std::span<const std::uint8_t> bytes, Transacti
     if (!error && !reader.at_end()) error = malformed("trailing bytes after the message");
     if (!error) return std::nullopt;
   } else if (!error) {
-    auto decoded = StateDecoder(reader).decode(envelope.parts);
+    auto decoded = StateDecoder(reader, envelope.format).decode(envelope.parts);
     if (!decoded) {
       error = decoded.error();
     } else if (!reader.at_end()) {

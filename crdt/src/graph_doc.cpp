@@ -466,14 +466,33 @@ void GraphDoc::set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots
 void GraphDoc::rebuild_indexes() {
   dot_owners_.clear();
   edges_by_endpoint_.clear();
+  // Most entities have one dot.
+  dot_owners_.reserve(nodes_.size() + edges_.size());
   for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
     for (const auto& [id, entity] : entities(kind)) {
       for (Dot dot : entity.dots)
         dot_owners_.emplace(dot, DotOwner{kind, &id});
     }
   }
-  for (const auto& [id, edge] : edges_)
-    reindex_edge(id, {}, edge_endpoints(edge));
+  // What reindex_edge(id, {}, edge_endpoints(edge)) does for each edge,
+  // without copying the endpoints: starting from nothing, an edge can only
+  // meet itself already listed when its source is its target.
+  static const FieldKey kEndpointKeys[2] = {FieldKey::top("source"), FieldKey::top("target")};
+  for (const auto& [id, edge] : edges_) {
+    const std::string* previous = nullptr;
+    for (const FieldKey& key : kEndpointKeys) {
+      const Json* end = edge.fields.get(key);
+      if (!end || !end->is_string()) continue;
+      const auto& node_id = end->get_ref<const std::string&>();
+      if (node_id.empty() || (previous && *previous == node_id)) continue;
+      previous = &node_id;
+      auto attached = edges_by_endpoint_.find(node_id);
+      if (attached == edges_by_endpoint_.end()) {
+        attached = edges_by_endpoint_.emplace(node_id, std::vector<std::string>()).first;
+      }
+      attached->second.push_back(id);
+    }
+  }
 }
 
 void GraphDoc::reindex_edge(const std::string& edge_id, const std::array<std::string, 2>& before,
@@ -562,8 +581,41 @@ struct MovingDocSource {
 
 void GraphDoc::join(GraphDoc&& other) {
   if (&other == this) return;
-  join_from(MovingDocSource{other, other.nodes_, other.edges_});
+  if (empty()) {
+    adopt(std::move(other));
+  } else {
+    join_from(MovingDocSource{other, other.nodes_, other.edges_});
+  }
   other = GraphDoc();
+}
+
+// Joining into a state that holds nothing gives `other` itself, less any
+// entity holding neither dots nor fields: its context, entities and indexes
+// are taken whole (a fresh replica's catch-up, where join_from would rebuild
+// every entity and index one by one). The clock observes what join_from's
+// would: the highest field stamp.
+void GraphDoc::adopt(GraphDoc&& other) {
+  std::uint64_t highest_counter = 0;
+  for (EntityMap* map : {&other.nodes_, &other.edges_}) {
+    for (auto it = map->begin(); it != map->end();) {
+      // An empty entity has no dot and no endpoint: no index lists it.
+      if (it->second.empty()) {
+        it = map->erase(it);
+        continue;
+      }
+      for (const auto& entry : it->second.fields.entries())
+        highest_counter = std::max(highest_counter, entry.reg.stamp.counter);
+      ++it;
+    }
+  }
+  context_ = std::move(other.context_);
+  nodes_ = std::move(other.nodes_);
+  edges_ = std::move(other.edges_);
+  // The node-based maps keep their elements where they were, so the ids
+  // dot_owners_ points to move with them.
+  dot_owners_ = std::move(other.dot_owners_);
+  edges_by_endpoint_ = std::move(other.edges_by_endpoint_);
+  clock_.observe(highest_counter);
 }
 
 namespace {

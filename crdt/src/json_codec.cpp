@@ -106,6 +106,8 @@ Result<Json> decimal_value(std::span<const std::uint8_t> data) {
   return Json(value);
 }
 
+}  // namespace
+
 std::optional<Error> check_text(std::string_view text, const char* what) {
   if (text.size() > limits::kMaxStringBytes) {
     return make_error(ErrorCode::limit_exceeded, std::string(what) + " is too long");
@@ -113,6 +115,8 @@ std::optional<Error> check_text(std::string_view text, const char* what) {
   if (!is_valid_utf8(text)) return malformed(std::string(what) + " is not UTF-8");
   return std::nullopt;
 }
+
+namespace {
 
 Result<std::string> checked_text(const MsgpackElement& element, const char* what) {
   if (auto error = check_text(element.text(), what)) return *error;

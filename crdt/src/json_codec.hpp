@@ -67,9 +67,12 @@ void append_reserved(Bytes& out, std::size_t bound, Pack&& pack) {
   out.resize(static_cast<std::size_t>(writer.at - out.data()));
 }
 
-// Extension type numbers of format v1.
+// Extension type numbers.
 inline constexpr std::int8_t kDecimalExt = 1;    // [exponent][mantissa, big-endian signed]
 inline constexpr std::int8_t kTombstoneExt = 2;  // fixext1 with a zero byte: a removed field
+// State form 3 only, as a whole field value: the index of a string in the
+// message's string table, fixext1 (index < 256) or fixext2 (big-endian).
+inline constexpr std::int8_t kStringRefExt = 3;
 inline constexpr unsigned kMaxDecimalExponent = 8;
 
 // The number a decimal extension's payload holds; false when the payload is
@@ -91,6 +94,10 @@ void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value);
 // at most `max_depth` containers open at once. Too many elements or too deep
 // is limit_exceeded, anything else malformed.
 std::optional<Error> check_encoding(std::span<const std::uint8_t> bytes, std::size_t max_depth);
+
+// A string of a value: within kMaxStringBytes (else limit_exceeded) and
+// UTF-8 (else malformed); `what` names it in the message.
+std::optional<Error> check_text(std::string_view text, const char* what);
 
 // Read the next value, enforcing the value limits (input need not be
 // checked first: no declared count is trusted before its elements are read).

@@ -32,39 +32,52 @@ std::string hex_of(const Bytes& bytes) {
   return hex(bytes, 0, bytes.size());
 }
 
-// decode(bytes) must give `expected`, and re-encoding it (in the same form)
-// the same bytes.
-void expect_decodes_to(const Bytes& bytes, const GraphDoc& expected, bool state_form) {
+// decode(bytes) must give `expected`, and re-encoding it in the form of
+// `bytes` (the transaction form, the state form, or format 1) the same bytes.
+void expect_decodes_to(const Bytes& bytes, const GraphDoc& expected) {
   auto decoded = decode(bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message << "\n  bytes: " << hex_of(bytes);
   EXPECT_EQ(*decoded, expected) << "decoded: " << text(describe_state(*decoded))
                                 << "\n  expected: " << text(describe_state(expected));
   EXPECT_TRUE(decoded->replica().is_null());
   Bytes again;
-  if (state_form) {
+  if (format_of(bytes) == kStateFormatV2) {
     encode_state_to(*decoded, again);
+  } else if (format_of(bytes) == kStateFormatV1) {
+    encode_state_v1_to(*decoded, again);
   } else {
     again = encode(*decoded);
   }
   EXPECT_EQ(hex_of(again), hex_of(bytes)) << "re-encoding the decoded state changes its bytes";
 }
 
-void expect_round_trips(const GraphDoc& doc) {
-  const Bytes bytes = encode(doc);
-  expect_decodes_to(bytes, doc, false);
-  Bytes state_form;
-  encode_state_to(doc, state_form);
-  EXPECT_EQ(format_of(state_form), kStateFormatV1);
-  expect_decodes_to(state_form, doc, true);
-
-  // join_encoded joins what decode returns, into an empty and a busy state.
+// join_encoded joins what decode returns, into an empty and a busy state.
+void expect_joins_as_decoded(const Bytes& bytes) {
   for (GraphDoc base : {GraphDoc{ReplicaId{42}}, rich_state()}) {
     GraphDoc expected = base;
     expected.join(*decode(bytes));
     ASSERT_FALSE(join_encoded(base, bytes).has_value());
     EXPECT_EQ(base, expected);
     EXPECT_EQ(encode(base), encode(expected));
+    EXPECT_EQ(base.clock().counter(), expected.clock().counter());
   }
+}
+
+void expect_round_trips(const GraphDoc& doc) {
+  const Bytes bytes = encode(doc);
+  expect_decodes_to(bytes, doc);
+  expect_joins_as_decoded(bytes);
+  Bytes state_form;
+  encode_state_to(doc, state_form);
+  EXPECT_EQ(format_of(state_form), kStateFormatV2);
+  expect_decodes_to(state_form, doc);
+  expect_joins_as_decoded(state_form);
+  // What earlier releases stored decodes to the same state.
+  Bytes old_form;
+  encode_state_v1_to(doc, old_form);
+  EXPECT_EQ(format_of(old_form), kStateFormatV1);
+  expect_decodes_to(old_form, doc);
+  expect_joins_as_decoded(old_form);
 }
 
 // The root array of an encoding.
@@ -79,7 +92,7 @@ Parsed parse(const Bytes& bytes) {
 
 TEST(GraphCodecLayout, StateFormRoundTripsEveryLayoutElement) {
   const GraphDoc state = rich_state();
-  EXPECT_EQ(format_of(encode(state)), kStateFormatV1);
+  EXPECT_EQ(format_of(encode(state)), kStateFormatV2);
   expect_round_trips(state);
 }
 
@@ -90,14 +103,14 @@ TEST(GraphCodecLayout, RichStateExercisesEveryStateFormElement) {
   encode_state_to(state, bytes);
   const Parsed parsed = parse(bytes);
   const auto& root = parsed.root();
-  ASSERT_EQ(root.size, 5u);
+  ASSERT_EQ(root.size, 6u);
   EXPECT_GE(root.ptr[1].via.array.size, 3u) << "replica table";
   EXPECT_GT(root.ptr[2].via.array.ptr[1].via.array.size, 0u) << "dot cloud";
 
   std::set<std::uint64_t> well_known_keys;
   bool two_dots = false, no_dots = false, short_stamp = false, long_stamp = false;
   bool shape_reference = false, long_form_key = false, data_key = false, tombstone = false;
-  for (int list = 3; list <= 4; ++list) {
+  for (int list = 4; list <= 5; ++list) {
     const auto& entities = root.ptr[list].via.array;
     for (std::uint32_t i = 0; i < entities.size; i += 3) {
       const auto& dots = entities.ptr[i + 1].via.array;
@@ -149,7 +162,7 @@ TEST(GraphCodecLayout, DeltasWithoutFieldsUseTheStateForm) {
   const GraphDoc add = must(r.add_node(Json{{"id", "n"}}));
   const GraphDoc remove = must(r.remove_node("n"));
   for (const GraphDoc* delta : {&add, &remove}) {
-    EXPECT_EQ(format_of(encode(*delta)), kStateFormatV1);
+    EXPECT_EQ(format_of(encode(*delta)), kStateFormatV2);
     expect_round_trips(*delta);
   }
 }
@@ -252,33 +265,97 @@ TEST(GraphCodecFixture, AddNodeDeltaInTheTransactionForm) {
       bytes_of({0x95, 0x02, 0x01, 0x01, 0x00, 0x92, 0xa2, 'n', '1', 0x95, 0xc3, 0x00, 0xa7, 'd',
                 'e',  'f',  'a',  'u',  'l',  't',  0xa5, 'l', 'a', 'b',  'e',  'l',  0xa1, 'A'});
   EXPECT_EQ(hex_of(encode(delta)), hex_of(expected));
-  expect_decodes_to(expected, delta, false);
+  expect_decodes_to(expected, delta);
 }
 
 TEST(GraphCodecFixture, AddNodeDeltaInTheStateForm) {
   GraphDoc r{ReplicaId{1}};
   const GraphDoc delta =
       must(r.add_node(Json{{"id", "n1"}, {"type", "default"}, {"data", {{"label", "A"}}}}));
-  // [1, [1], [[0, 1], []], ["n1", [0, 1], [[0, [0, "label"], "default", "A"]]], []]
+  // [3, [1], [[0, 1], []], [], ["n1", [0, 1], [[0, [0, "label"], "default", "A"]]], []]
   const Bytes expected =
-      bytes_of({0x95, 0x01, 0x91, 0x01, 0x92, 0x92, 0x00, 0x01, 0x90, 0x93, 0xa2, 'n', '1',
-                0x92, 0x00, 0x01, 0x91, 0x94, 0x00, 0x92, 0x00, 0xa5, 'l',  'a',  'b', 'e',
-                'l',  0xa7, 'd',  'e',  'f',  'a',  'u',  'l',  't',  0xa1, 'A',  0x90});
+      bytes_of({0x96, 0x03, 0x91, 0x01, 0x92, 0x92, 0x00, 0x01, 0x90, 0x90, 0x93, 0xa2, 'n',
+                '1',  0x92, 0x00, 0x01, 0x91, 0x94, 0x00, 0x92, 0x00, 0xa5, 'l',  'a',  'b',
+                'e',  'l',  0xa7, 'd',  'e',  'f',  'a',  'u',  'l',  't',  0xa1, 'A',  0x90});
   Bytes actual;
   encode_state_to(delta, actual);
   EXPECT_EQ(hex_of(actual), hex_of(expected));
-  expect_decodes_to(expected, delta, true);
+  expect_decodes_to(expected, delta);
+}
+
+TEST(GraphCodecFixture, AddNodeDeltaInFormatOneAsEarlierReleasesStoredIt) {
+  GraphDoc r{ReplicaId{1}};
+  const GraphDoc delta =
+      must(r.add_node(Json{{"id", "n1"}, {"type", "default"}, {"data", {{"label", "A"}}}}));
+  // [1, [1], [[0, 1], []], ["n1", [0, 1], [[0, [0, "label"], "default", "A"]]], []]
+  const Bytes stored =
+      bytes_of({0x95, 0x01, 0x91, 0x01, 0x92, 0x92, 0x00, 0x01, 0x90, 0x93, 0xa2, 'n', '1',
+                0x92, 0x00, 0x01, 0x91, 0x94, 0x00, 0x92, 0x00, 0xa5, 'l',  'a',  'b', 'e',
+                'l',  0xa7, 'd',  'e',  'f',  'a',  'u',  'l',  't',  0xa1, 'A',  0x90});
+  expect_decodes_to(stored, delta);
+  expect_joins_as_decoded(stored);
+}
+
+TEST(GraphCodecFixture, RecurringStringsAreWrittenOnceAndReferenced) {
+  GraphDoc r{ReplicaId{1}};
+  GraphDoc state;
+  for (const char* id : {"n1", "n2", "n3"})
+    state.join(must(r.add_node(Json{{"id", id}, {"type", "default"}})));
+  // "default" three times: 3 x 8 bytes inline, 8 + 3 x 3 in the table.
+  // [3, [1], [[0, 3], []], ["default"],
+  //  ["n1", [0, 1], [[0, [0], ref 0]], "n2", [0, 2], [[0, 0, ref 0]], "n3", ...], []]
+  const Bytes expected = bytes_of(
+      {0x96, 0x03, 0x91, 0x01, 0x92, 0x92, 0x00, 0x03, 0x90, 0x91, 0xa7, 'd',  'e',  'f',  'a',
+       'u',  'l',  't',  0x99, 0xa2, 'n',  '1',  0x92, 0x00, 0x01, 0x91, 0x93, 0x00, 0x91, 0x00,
+       0xd4, 0x03, 0x00, 0xa2, 'n',  '2',  0x92, 0x00, 0x02, 0x91, 0x93, 0x00, 0x00, 0xd4, 0x03,
+       0x00, 0xa2, 'n',  '3',  0x92, 0x00, 0x03, 0x91, 0x93, 0x00, 0x00, 0xd4, 0x03, 0x00, 0x90});
+  Bytes actual;
+  encode_state_to(state, actual);
+  EXPECT_EQ(hex_of(actual), hex_of(expected));
+  expect_decodes_to(expected, state);
+  expect_joins_as_decoded(expected);
+}
+
+TEST(GraphCodecLayout, StringTableIndexesPastTheFirst256TakeTwoBytes) {
+  // 300 distinct types, each on four nodes: every one is worth a table
+  // entry; all are equally frequent, so text order decides which 44 get
+  // two-byte references.
+  GraphDoc r{ReplicaId{1}};
+  GraphDoc state;
+  for (int type = 0; type < 300; ++type) {
+    for (int copy = 0; copy < 4; ++copy) {
+      const std::string id = "n" + std::to_string(type) + "_" + std::to_string(copy);
+      state.join(must(r.add_node(Json{{"id", id}, {"type", "type" + std::to_string(type)}})));
+    }
+  }
+  Bytes bytes;
+  encode_state_to(state, bytes);
+  const Parsed parsed = parse(bytes);
+  EXPECT_EQ(parsed.root().ptr[3].via.array.size, 300u);
+  std::set<std::size_t> reference_sizes;
+  const auto& nodes = parsed.root().ptr[4].via.array;
+  for (std::uint32_t i = 0; i < nodes.size; i += 3) {
+    const auto& group = nodes.ptr[i + 2].via.array.ptr[0].via.array;
+    ASSERT_EQ(group.ptr[2].type, msgpack::type::EXT);
+    EXPECT_EQ(group.ptr[2].via.ext.type(), 3);
+    reference_sizes.insert(group.ptr[2].via.ext.size);
+  }
+  EXPECT_EQ(reference_sizes, (std::set<std::size_t>{1, 2}));
+  expect_round_trips(state);
 }
 
 TEST(GraphCodecFixture, RemoveNodeDeltaIsAContextOnlyStateForm) {
   GraphDoc r{ReplicaId{1}};
   must(r.add_node(Json{{"id", "n1"}, {"type", "default"}}));
   const GraphDoc delta = must(r.remove_node("n1"));
-  // [1, [1], [[0, 2], []], [], []]: it saw transactions 1 (the add) and 2.
+  // [3, [1], [[0, 2], []], [], [], []]: it saw transactions 1 (the add) and 2.
   const Bytes expected =
-      bytes_of({0x95, 0x01, 0x91, 0x01, 0x92, 0x92, 0x00, 0x02, 0x90, 0x90, 0x90});
+      bytes_of({0x96, 0x03, 0x91, 0x01, 0x92, 0x92, 0x00, 0x02, 0x90, 0x90, 0x90, 0x90});
   EXPECT_EQ(hex_of(encode(delta)), hex_of(expected));
-  expect_decodes_to(expected, delta, false);
+  expect_decodes_to(expected, delta);
+  // Format 1, as earlier releases wrote it: [1, [1], [[0, 2], []], [], []].
+  expect_decodes_to(bytes_of({0x95, 0x01, 0x91, 0x01, 0x92, 0x92, 0x00, 0x02, 0x90, 0x90, 0x90}),
+                    delta);
 }
 
 TEST(GraphCodecFixture, ParameterEditDeltaWithADecimal) {
@@ -290,7 +367,7 @@ TEST(GraphCodecFixture, ParameterEditDeltaWithADecimal) {
   const Bytes expected = bytes_of({0x95, 0x02, 0x01, 0x02, 0x00, 0x92, 0xa2, 'n', '1', 0x92, 0xa2,
                                    'p', '1', 0xd6, 0x01, 0x03, 0xf9, 0x72, 0xa0});
   EXPECT_EQ(hex_of(encode(delta)), hex_of(expected));
-  expect_decodes_to(expected, delta, false);
+  expect_decodes_to(expected, delta);
 }
 
 // ---- Values (the field value encoding, also exposed as encode_value).

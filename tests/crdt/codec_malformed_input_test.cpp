@@ -149,7 +149,7 @@ TEST(GraphCodecRejects, UnknownFormatNumberAsUnsupportedVersion) {
   };
   expect_all_rejected({
       {"format 0", state_with_format([](auto& w) { w.uint(0); }), kVersion},
-      {"format 3", state_with_format([](auto& w) { w.uint(3); }), kVersion},
+      {"format 4", state_with_format([](auto& w) { w.uint(4); }), kVersion},
       {"format 255", state_with_format([](auto& w) { w.uint(255); }), kVersion},
       {"format 2^64-1", state_with_format([](auto& w) { w.uint(UINT64_MAX); }), kVersion},
       {"a future format, any shape", MsgpackWriter().array(2).uint(9).str("?").bytes(), kVersion},
@@ -157,6 +157,55 @@ TEST(GraphCodecRejects, UnknownFormatNumberAsUnsupportedVersion) {
       {"format \"1\"", state_with_format([](auto& w) { w.str("1"); }), kMalformed},
       {"format nil", state_with_format([](auto& w) { w.nil(); }), kMalformed},
       {"format 1.0", state_with_format([](auto& w) { w.f64(1.0); }), kMalformed},
+  });
+}
+
+TEST(GraphCodecRejects, BadStringTablesAndReferencesInFormatThree) {
+  const Slot table = [](MsgpackWriter& w) { w.array(1).str("default"); };
+  auto reference = [](std::string payload) {
+    return Slot([payload](MsgpackWriter& w) { w.ext(3, payload); });
+  };
+  const Slot first = reference(std::string(1, '\0'));
+  // The base: the reference gives the table's string.
+  auto decoded = decode(state_v2_with_value(table, first));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(node_view(*decoded, "n")["data"]["v"], "default");
+
+  StateMessage five_elements;
+  five_elements.format = [](MsgpackWriter& w) { w.uint(3); };
+  StateMessage format_one_with_table;
+  format_one_with_table.strings = table;
+  MsgpackWriter too_many;
+  too_many.raw({0xdd}).big_endian(limits::kMaxInternedStrings + 1, 4);
+  for (std::size_t i = 0; i <= limits::kMaxInternedStrings; ++i)
+    too_many.str(std::to_string(i));
+  const Bytes too_many_strings = too_many.bytes();
+  expect_all_rejected({
+      {"format 3 without the table", five_elements.bytes(), kMalformed},
+      {"format 1 with a table", format_one_with_table.bytes(), kMalformed},
+      {"table nil", state_v2_with_value([](auto& w) { w.nil(); }, first), kMalformed},
+      {"table entry an integer", state_v2_with_value([](auto& w) { w.array(1).uint(1); }, first),
+       kMalformed},
+      {"table entry twice",
+       state_v2_with_value([](auto& w) { w.array(2).str("default").str("default"); }, first),
+       kMalformed},
+      {"table entry not UTF-8",
+       state_v2_with_value([](auto& w) { w.array(1).str("\xff\xfe"); }, first), kMalformed},
+      {"table past the limit",
+       state_v2_with_value([&](auto& w) { w.raw(too_many_strings); }, first), kLimit},
+      {"reference out of range", state_v2_with_value(table, reference(std::string(1, '\1'))),
+       kMalformed},
+      {"reference into an empty table", state_v2_with_value([](auto& w) { w.array(0); }, first),
+       kMalformed},
+      {"two-byte reference below 256", state_v2_with_value(table, reference(std::string(2, '\0'))),
+       kMalformed},
+      {"four-byte reference", state_v2_with_value(table, reference(std::string(4, '\0'))),
+       kMalformed},
+      {"reference inside an array",
+       state_v2_with_value(table, [](auto& w) { w.array(1).ext(3, std::string(1, '\0')); }),
+       kMalformed},
+      {"reference in format 1", state_with_value(first), kMalformed},
+      {"reference in the transaction form", transaction_with_value(first), kMalformed},
   });
 }
 

@@ -45,7 +45,7 @@ void assert_round_trips(const GraphDoc& doc, const std::string& what) {
 
   Bytes state_form;
   encode_state_to(doc, state_form);
-  RC_ASSERT(format_of(state_form) == std::optional<std::uint64_t>(kStateFormatV1));
+  RC_ASSERT(format_of(state_form) == std::optional<std::uint64_t>(kStateFormatV2));
   const GraphDoc from_state_form = decoded_or_fail(state_form, doc, what + " (encode_state_to)");
   assert_same_state(from_state_form, doc, what + ": decode(encode_state_to(x)) vs x");
   Bytes state_form_again;
@@ -54,6 +54,13 @@ void assert_round_trips(const GraphDoc& doc, const std::string& what) {
     RC_FAIL(what + ": the state form does not re-encode to the same bytes\n  first:  " +
             hex(state_form, 0, 512) + "\n  second: " + hex(state_form_again, 0, 512));
   }
+
+  // What earlier releases stored (format 1) still decodes to the same state.
+  Bytes old_form;
+  encode_state_v1_to(doc, old_form);
+  RC_ASSERT(format_of(old_form) == std::optional<std::uint64_t>(kStateFormatV1));
+  const GraphDoc from_old_form = decoded_or_fail(old_form, doc, what + " (format 1)");
+  assert_same_state(from_old_form, doc, what + ": decode(encode_state_v1_to(x)) vs x");
 }
 
 // The final replica states and a few intermediate ones (every delta is
@@ -92,7 +99,7 @@ RC_GTEST_PROP(GraphCodecRoundTrip, EveryMutatorDeltaRoundTripsInItsForm, ()) {
       }
     }
     const auto format = format_of(encode(message.delta));
-    const std::uint64_t expected = writes_fields ? kTransactionFormatV1 : kStateFormatV1;
+    const std::uint64_t expected = writes_fields ? kTransactionFormatV1 : kStateFormatV2;
     if (format != std::optional<std::uint64_t>(expected)) {
       RC_FAIL(what.str() + ": encoded in format " + (format ? std::to_string(*format) : "?") +
               ", expected " + std::to_string(expected) +

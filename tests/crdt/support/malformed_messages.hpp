@@ -28,18 +28,36 @@ struct StateMessage {
     w.array(1).array(3).uint(0).array(1).uint(0).str("default");
   };
   Slot edges = [](MsgpackWriter& w) { w.array(0); };
+  // Format 3's string table, after the context; unset: format 1's five
+  // elements.
+  std::optional<Slot> strings;
 
   Bytes bytes() const {
     MsgpackWriter w;
-    w.array(5);
+    w.array(strings ? 6 : 5);
     format(w);
     replicas(w);
     context(w);
+    if (strings) (*strings)(w);
     nodes(w);
     edges(w);
     return w.bytes();
   }
 };
+
+// A format-3 state with the given string table whose node "n" (dot (1, 1))
+// holds the data field "v" with the given value.
+inline Bytes state_v2_with_value(const Slot& strings, const Slot& value) {
+  StateMessage message;
+  message.format = [](MsgpackWriter& w) { w.uint(3); };
+  message.strings = strings;
+  message.nodes = [value](MsgpackWriter& w) {
+    w.array(3).str("n").array(2).uint(0).uint(1);
+    w.array(1).array(3).uint(0).array(1).str("v");
+    value(w);
+  };
+  return message.bytes();
+}
 
 // A state whose node "n" (dot (1, 1)) has the given groups.
 inline Bytes state_with_groups(const Slot& groups) {

@@ -3,14 +3,18 @@
 // strictly decoded. The layout is specified in docs/encoding.md; in short,
 // a top-level msgpack array whose first element names the format:
 //
-//   1  state form: any state or delta. Replica ids are interned in a table,
+//   3  state form: any state or delta. Replica ids are interned in a table,
 //      field-name lists ("shapes") are written once and then referenced,
-//      fields written by one transaction share one stamp.
+//      fields written by one transaction share one stamp, and string values
+//      that recur (a node type, a colour, an edge's endpoint) are written
+//      once in a string table and referenced after.
 //   2  transaction form: a delta made by exactly one transaction (what every
 //      mutator returns). One stamp in the header serves every field.
+//   1  the state form of earlier releases: format 3 without the string
+//      table. Decoded, never written (states stored by earlier releases).
 //
 // encode() picks the transaction form when the state qualifies, else the
-// state form; both decode to the same GraphDoc. Encoding is canonical: equal
+// state form; all decode to the same GraphDoc. Encoding is canonical: equal
 // states give equal bytes.
 //
 // decode() never trusts its input: malformed, truncated, oversized or
@@ -30,14 +34,18 @@ namespace trellis::crdt {
 
 using Bytes = std::vector<std::uint8_t>;
 
-inline constexpr std::uint64_t kStateFormatV1 = 1;
+inline constexpr std::uint64_t kStateFormatV1 = 1;  // decoded only
 inline constexpr std::uint64_t kTransactionFormatV1 = 2;
+inline constexpr std::uint64_t kStateFormatV2 = 3;  // what encoders write
 
 Bytes encode(const GraphDoc& doc);
 // Appends the encoding to `out` (lets a caller reuse one buffer).
 void encode_to(const GraphDoc& doc, Bytes& out);
 // Always the state form (snapshots).
 void encode_state_to(const GraphDoc& doc, Bytes& out);
+// The state form of earlier releases (format 1), for tests and fixtures that
+// pin what those releases stored; nothing else writes it.
+void encode_state_v1_to(const GraphDoc& doc, Bytes& out);
 // Appends the bytes encode_to(GraphDoc(delta), out) appends, written
 // straight from the lean delta (the local-edit hot path).
 void encode_to(const FieldWriteDelta& delta, Bytes& out);

@@ -252,6 +252,8 @@ class GraphDoc {
   // needs the general join (the node is unknown here, or the transaction
   // was seen already).
   bool join_field_write(FieldWriteMessage& message);
+  // join(GraphDoc&&) into a state that holds nothing.
+  void adopt(GraphDoc&& other);
   void set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots);
   void rebuild_indexes();
   // Keeps edges_by_endpoint_ in step with an edge's source and target.

@@ -25,6 +25,9 @@ inline constexpr std::size_t kMaxContainerElements = 1 << 16;
 inline constexpr std::size_t kMaxEncodedBytes = 256u << 20;
 // Distinct replicas named by one encoded state or delta.
 inline constexpr std::size_t kMaxReplicasPerMessage = 1 << 16;
+// Entries of the string table of one encoded state (a reference to any of
+// them fits in a fixext2).
+inline constexpr std::size_t kMaxInternedStrings = 1 << 16;
 
 // Largest Lamport counter or sequence number accepted from outside: far
 // beyond any real history (2^53, also exact in JavaScript numbers), and far

@@ -140,6 +140,9 @@ class LwwMap {
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
 
+  // Room for `count` entries (a decoder that knows how many it will append).
+  void reserve(std::size_t count) { entries_.reserve(count); }
+
   // Appends an entry known to sort after every present key (decoders building
   // a map in order). Returns false, changing nothing, when it does not.
   bool append_sorted(K key, Register reg) {

@@ -314,10 +314,11 @@ class StateDecoder {
         return malformed("a field group's values do not match its shape");
       if (group_count == 1) {
         entity.fields.reserve(keys.size());
-        LwwMap<FieldKey, Json>::Register reg{std::nullopt, stamp};
         for (const FieldKey& key : keys) {
-          if (auto error = decode_value(reg.value)) return error;
-          entity.fields.append_sorted(key, std::move(reg));
+          // Read in place: a value is not moved on its way into the map.
+          auto* reg = entity.fields.append_sorted_slot(key, stamp);
+          if (!reg) return malformed("shape keys must increase");
+          if (auto error = decode_value(reg->value)) return error;
         }
         return std::nullopt;
       }

@@ -92,6 +92,21 @@ void crdt_seeds(SeedWriter& out, const History& history) {
   Bytes state;
   trellis::crdt::encode_state_to(history.state, state);
   out.write("crdt_decode", "state", state);
+  // The state form of earlier releases, which stored snapshots still hold.
+  Bytes old_state;
+  trellis::crdt::encode_state_v1_to(history.state, old_state);
+  out.write("crdt_decode", "state-format-1", old_state);
+  // A state whose recurring strings go into the string table.
+  GraphDoc writer{ReplicaId{3}};
+  GraphDoc strings;
+  for (int node = 0; node < 8; ++node) {
+    const char* type = node % 2 == 0 ? "default" : "parameters";
+    strings.join(
+        delta_of(writer.add_node(Json{{"id", "s" + std::to_string(node)}, {"type", type}})));
+  }
+  Bytes string_state;
+  trellis::crdt::encode_state_to(strings, string_state);
+  out.write("crdt_decode", "state-strings", string_state);
   out.write("crdt_decode", "empty", trellis::crdt::encode(GraphDoc{}));
 }
 

@@ -143,6 +143,15 @@ class LwwMap {
   // Room for `count` entries (a decoder that knows how many it will append).
   void reserve(std::size_t count) { entries_.reserve(count); }
 
+  // append_sorted for a decoder that reads the value in place: appends `key`
+  // with a tombstone stamped `stamp` and returns its register for the caller
+  // to fill, or nullptr (changing nothing) when `key` does not sort last.
+  Register* append_sorted_slot(const K& key, Stamp stamp) {
+    if (!entries_.empty() && !(entries_.back().key < key)) return nullptr;
+    entries_.push_back(Entry{key, Register{std::nullopt, stamp}});
+    return &entries_.back().reg;
+  }
+
   // Appends an entry known to sort after every present key (decoders building
   // a map in order). Returns false, changing nothing, when it does not.
   bool append_sorted(K key, Register reg) {

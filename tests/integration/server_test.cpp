@@ -237,8 +237,10 @@ TEST(Server, ASlowConsumerIsClosedAndTheOthersKeepTheirPace) {
   stuck.stop_reading();
 
   // Distinct nodes with large data, 20 MB in all: merging cannot shrink the
-  // backlog, and it is far more than the socket buffers hold. The reader
-  // reads all along on its own thread; the stuck client never does.
+  // backlog, and it is far more than the socket buffers hold. Each blob is
+  // distinct: the state encoding writes a value that recurs only once (its
+  // string table), so equal blobs would merge into a small backlog. The
+  // reader reads all along on its own thread; the stuck client never does.
   constexpr std::size_t kNodes = 1000;
   std::thread reading(
       [&] { reader.run_until([&] { return reader.doc().nodes().size() == kNodes; }, 60s); });
@@ -246,7 +248,7 @@ TEST(Server, ASlowConsumerIsClosedAndTheOthersKeepTheirPace) {
   for (std::size_t i = 0; i < kNodes; ++i) {
     ASSERT_TRUE(writer.edit([&, i](crdt::GraphDoc& doc) {
       crdt::Json node = box("n" + std::to_string(i));
-      node["data"]["blob"] = blob;
+      node["data"]["blob"] = std::to_string(i) + blob;
       return doc.add_node(node);
     }));
     writer.run_until([] { return false; }, 1ms);

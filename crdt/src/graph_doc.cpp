@@ -309,9 +309,12 @@ Result<FieldWriteDelta> GraphDoc::write_node_data_value(std::string_view id, std
 
 std::optional<Error> GraphDoc::write_node_data_value(std::string_view id, std::string_view key,
                                                      Json value, FieldWriteDelta& delta) {
-  delta.fields.clear();
-  if (auto error = validate_field_name(key)) return error;
-  if (auto error = validate_value(value, key)) return error;
+  std::optional<Error> refusal = validate_field_name(key);
+  if (!refusal) refusal = validate_value(value, key);
+  if (refusal) {
+    delta = FieldWriteDelta{};
+    return refusal;
+  }
   // Reuses the delta's field (key string, value storage) when it has one.
   delta.fields.resize(1);
   FieldWriteDelta::Field& field = delta.fields.front();

@@ -117,5 +117,26 @@ TEST(FieldWriteDelta, JoiningAnEdgeWriteKeepsTheEndpointIndexInStep) {
   EXPECT_FALSE(bob.has_edge("e"));
 }
 
+TEST(FieldWriteDelta, AReusedDeltaHoldsEachEditAndIsEmptyAfterARefusal) {
+  GraphDoc doc = doc_with_box();
+  FieldWriteDelta delta;
+  ASSERT_FALSE(doc.write_node_data_value("box", "label", Json("first"), delta));
+  ASSERT_FALSE(doc.write_node_data_value("box", "width", Json(3), delta));
+  ASSERT_EQ(delta.fields.size(), 1u);
+  EXPECT_EQ(delta.fields[0].key, FieldKey::data("width"));
+  EXPECT_EQ(delta.fields[0].value, Json(3));
+  EXPECT_EQ(delta.stamp, (Stamp{3, kAlice, 3}));
+  const GraphDoc before = doc;
+  for (const char* id : {"box", "missing"}) {
+    auto error = std::string(id) == "box"
+                     ? doc.write_node_data_value(id, "nan", Json(std::nan("")), delta)
+                     : doc.write_node_data_value(id, "width", Json(4), delta);
+    ASSERT_TRUE(error);
+    EXPECT_TRUE(delta.empty());
+    EXPECT_EQ(delta, FieldWriteDelta{});
+    EXPECT_EQ(doc, before);
+  }
+}
+
 }  // namespace
 }  // namespace trellis::crdt

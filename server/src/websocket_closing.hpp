@@ -4,7 +4,6 @@
 // files that already include <boost/beast/websocket.hpp>.
 
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <memory>
@@ -13,18 +12,11 @@ namespace trellis::server {
 
 inline constexpr std::chrono::seconds kCloseGrace{5};
 
-// A server WebSocket's stream: the TCP socket itself. Beast's tcp_stream
-// would add a few hundred bytes per connection (its own timers, and a layer
-// in every read and write in flight) for timeouts that the WebSocket's own
-// timer already enforces; permessage-deflate is never offered.
-using WebSocketStream = boost::beast::websocket::stream<boost::beast::tcp_stream::socket_type,
-                                                        /*deflateSupported=*/false>;
-
 // Closes the TCP socket under `ws` at once.
 template <class WebSocket>
 void abort_socket(WebSocket& ws) {
   boost::system::error_code ignored;
-  auto& socket = boost::beast::get_lowest_layer(ws);
+  auto& socket = boost::beast::get_lowest_layer(ws).socket();
   socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
 }

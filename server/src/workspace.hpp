@@ -85,10 +85,9 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
     sync::UserIdentity user;
     crdt::Json presence;  // the user's latest own presence state (null before any)
     std::shared_ptr<Peer> peer;
-    // Boxed: a member holds one of the two, and each is hundreds of bytes.
-    std::unique_ptr<sync::ServerSession> session;
+    std::optional<sync::ServerSession> session;
     std::shared_ptr<EventPeer> events;
-    std::unique_ptr<adapters::ClientShadow> shadow;
+    std::optional<adapters::ClientShadow> shadow;
   };
   using Durable = std::function<void(Member* member, const std::optional<crdt::Error>& error)>;
 
@@ -120,8 +119,6 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   Metrics& metrics_;
   WorkspaceSettings settings_;
   std::map<ConnectionId, Member> members_;
-  // What the Socket.IO members' shadows share of the document.
-  adapters::SyncedObjects synced_objects_;
   std::size_t pending_writes_ = 0;
   std::uint64_t appended_since_snapshot_ = 0;
 };

@@ -33,7 +33,7 @@ bool read_value(MsgpackReader& reader, FieldWriteValue& value) {
   }
   if (reader.next_str(value.text)) {
     value.kind = FieldWriteValue::Kind::text;
-    return value.text.size() <= limits::kMaxStringBytes && is_valid_utf8(value.text);
+    return !codec::check_text(value.text, "a string");
   }
   MsgpackReader ahead = reader;
   std::int8_t type;

@@ -79,6 +79,16 @@ inline std::optional<Error> read_array(MsgpackReader& reader, const char* what,
   return read_array_element(reader, what, count);
 }
 
+// Reads a string element; `message` is the error when the element is not one.
+std::optional<Error> read_str(MsgpackReader& reader, const char* message, std::string_view& text) {
+  if (reader.next_str(text)) return std::nullopt;
+  MsgpackElement element;
+  if (auto error = read(reader, element)) return error;
+  if (element.kind != MsgpackKind::str) return malformed(message);
+  text = element.text();
+  return std::nullopt;
+}
+
 std::optional<Error> checked_sum(std::uint64_t a, std::uint64_t b, std::uint64_t& sum) {
   if (a > UINT64_MAX - b) return malformed("a stamp counter overflows");
   sum = a + b;
@@ -194,12 +204,7 @@ class StateDecoder {
     seen.reserve(std::min<std::size_t>(count, reader_.remaining()));
     for (std::uint32_t i = 0; i < count; ++i) {
       std::string_view text;
-      if (!reader_.next_str(text)) {
-        MsgpackElement element;
-        if (auto error = read(reader_, element)) return error;
-        if (element.kind != MsgpackKind::str) return malformed("the string table holds strings");
-        text = element.text();
-      }
+      if (auto error = read_str(reader_, "the string table holds strings", text)) return error;
       if (auto error = codec::check_text(text, "a string of the string table")) return error;
       if (!seen.insert(text).second) return malformed("the string table lists a string twice");
       strings_.push_back(text);
@@ -398,12 +403,7 @@ std::optional<Error> parse_transaction_entities(MsgpackReader& reader, EntityKin
   std::optional<std::size_t> previous;
   for (std::uint32_t i = 0; i < count; i += 2) {
     std::string_view id;
-    if (!reader.next_str(id)) {
-      MsgpackElement element;
-      if (auto error = read(reader, element)) return error;
-      if (element.kind != MsgpackKind::str) return malformed("an entity id must be a string");
-      id = element.text();
-    }
+    if (auto error = read_str(reader, "an entity id must be a string", id)) return error;
     std::uint32_t body;
     if (auto error = read_array(reader, "an entity body", body)) return error;
     if (delta.entity_count == delta.entities.size()) delta.entities.emplace_back();

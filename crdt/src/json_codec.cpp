@@ -216,7 +216,11 @@ bool read_decimal(std::span<const std::uint8_t> payload, double& value) {
   return true;
 }
 
-void pack_value(Packer& packer, const Json& value) {
+namespace {
+
+// The one implementation of both packers' overloads below.
+template <class AnyPacker>
+void pack_value_onto(AnyPacker& packer, const Json& value) {
   switch (value.type()) {
     case Json::value_t::null:
       packer.pack_nil();
@@ -242,14 +246,14 @@ void pack_value(Packer& packer, const Json& value) {
     case Json::value_t::array:
       packer.pack_array(static_cast<std::uint32_t>(value.size()));
       for (const auto& element : value)
-        pack_value(packer, element);
+        pack_value_onto(packer, element);
       return;
     case Json::value_t::object:
       packer.pack_map(static_cast<std::uint32_t>(value.size()));
       for (const auto& [key, element] : value.items()) {
         packer.pack_str(static_cast<std::uint32_t>(key.size()));
         packer.pack_str_body(key.data(), static_cast<std::uint32_t>(key.size()));
-        pack_value(packer, element);
+        pack_value_onto(packer, element);
       }
       return;
     case Json::value_t::binary:
@@ -260,14 +264,25 @@ void pack_value(Packer& packer, const Json& value) {
   }
 }
 
-void pack_field_value(Packer& packer, const std::optional<Json>& value) {
+template <class AnyPacker>
+void pack_field_value_onto(AnyPacker& packer, const std::optional<Json>& value) {
   if (value) {
-    pack_value(packer, *value);
+    pack_value_onto(packer, *value);
     return;
   }
   const char zero = 0;
   packer.pack_ext(1, kTombstoneExt);
   packer.pack_ext_body(&zero, 1);
+}
+
+}  // namespace
+
+void pack_value(Packer& packer, const Json& value) {
+  pack_value_onto(packer, value);
+}
+
+void pack_field_value(Packer& packer, const std::optional<Json>& value) {
+  pack_field_value_onto(packer, value);
 }
 
 std::size_t packed_bound(const std::optional<Json>& value) {
@@ -286,40 +301,7 @@ std::size_t packed_bound(const std::optional<Json>& value) {
 }
 
 void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value) {
-  if (!value) {
-    const char zero = 0;
-    packer.pack_ext(1, kTombstoneExt);
-    packer.pack_ext_body(&zero, 1);
-    return;
-  }
-  // pack_value's encodings, case for case.
-  switch (value->type()) {
-    case Json::value_t::null:
-      packer.pack_nil();
-      return;
-    case Json::value_t::boolean:
-      value->get<bool>() ? packer.pack_true() : packer.pack_false();
-      return;
-    case Json::value_t::number_unsigned:
-      packer.pack_uint64(value->get<std::uint64_t>());
-      return;
-    case Json::value_t::number_integer:
-      packer.pack_int64(value->get<std::int64_t>());
-      return;
-    case Json::value_t::number_float:
-      pack_double(packer, value->get<double>());
-      return;
-    case Json::value_t::string: {
-      const auto& text = value->get_ref<const std::string&>();
-      packer.pack_str(static_cast<std::uint32_t>(text.size()));
-      packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
-      return;
-    }
-    default:
-      // packed_bound() is 0 for these: callers pack them with pack_value.
-      packer.pack_nil();
-      return;
-  }
+  pack_field_value_onto(packer, value);
 }
 
 std::optional<Error> check_encoding(std::span<const std::uint8_t> bytes, std::size_t max_depth) {

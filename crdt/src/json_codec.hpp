@@ -85,8 +85,8 @@ void pack_field_value(Packer& packer, const std::optional<Json>& value);
 // The most bytes pack_field_value writes for `value`, when it is a tombstone
 // or a scalar (null, bool, number, string); 0 for a container.
 std::size_t packed_bound(const std::optional<Json>& value);
-// The same bytes as pack_field_value, for a value whose packed_bound() is
-// not 0, into reserved bytes.
+// pack_field_value into reserved bytes, which must hold packed_bound(value)
+// (for a container, which has no bound, the caller reserves by other means).
 void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value);
 
 // Checks `bytes` as one msgpack value (check_msgpack) with the bounds every

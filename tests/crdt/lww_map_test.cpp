@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -235,6 +236,53 @@ TEST(LwwMap, EqualityComparesKeysValuesStampsAndTombstones) {
   EXPECT_EQ(left, right);
   right.remove("k", alice(2));
   EXPECT_NE(left, right);
+}
+
+// Lookups go through one-byte fingerprints while a map has up to kIndexed
+// keys, and through a binary search beyond: every key must be found, with
+// its own value, through both, however the keys were added and however
+// many share a fingerprint.
+TEST(LwwMap, FindsEveryKeyThroughItsFingerprintAndPastTheIndexedSize) {
+  // Keys in groups that share a fingerprint, so that a lookup must tell
+  // them apart by the key itself.
+  std::vector<std::string> keys;
+  for (int print = 0; print < 4; ++print) {
+    for (int i = 0; keys.size() < static_cast<std::size_t>(print + 1) * 6; ++i) {
+      std::string key = "k" + std::to_string(i);
+      if (lww_key_print(key) == print * 64 &&
+          std::find(keys.begin(), keys.end(), key) == keys.end())
+        keys.push_back(key);
+    }
+  }
+  ASSERT_GT(keys.size(), Map::kIndexed);
+  for (const bool reversed : {false, true}) {
+    Map by_merge;
+    Map by_set;
+    for (std::size_t n = 0; n < keys.size(); ++n) {
+      const std::size_t at = reversed ? keys.size() - 1 - n : n;
+      by_merge.merge(keys[at], {std::optional<int>(static_cast<int>(at)), alice(1)});
+      by_set.set(keys[at], static_cast<int>(at), alice(1));
+      for (std::size_t k = 0; k < keys.size(); ++k) {
+        const bool added = reversed ? k >= at : k <= at;
+        for (const Map* map : {&by_merge, &by_set}) {
+          const int* value = map->get(keys[k]);
+          ASSERT_EQ(value != nullptr, added) << keys[k] << " after " << n + 1 << " keys";
+          if (added) EXPECT_EQ(*value, static_cast<int>(k));
+        }
+      }
+    }
+    EXPECT_TRUE(std::is_sorted(by_merge.entries().begin(), by_merge.entries().end(),
+                               [](const auto& a, const auto& b) { return a.key < b.key; }));
+    EXPECT_EQ(by_merge, by_set);
+    // A join that rebuilds the entries (more than a few keys) re-fingerprints them.
+    Map joined;
+    joined.merge(keys[0], {std::optional<int>(-1), bob(0)});
+    joined.join(by_merge);
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      ASSERT_NE(joined.get(keys[k]), nullptr) << keys[k];
+    EXPECT_EQ(joined, by_merge);
+    EXPECT_EQ(joined.get("absent"), nullptr);
+  }
 }
 
 }  // namespace

@@ -53,6 +53,23 @@ inline bool operator==(const FieldKey& key, const FieldKeyView& view) {
   return key.scope == view.scope && compare_names(key.name, view.name) == 0;
 }
 
+// LwwMap's one-byte fingerprint of a key (lww_map.hpp), the same for a
+// FieldKey and its view. The names of one node's fields mostly differ in
+// their length or their last bytes ("p0".."p4"), which the low byte of this
+// sum keeps apart.
+inline std::uint8_t lww_key_print(FieldKey::Scope scope, std::string_view name) {
+  std::uint32_t print = static_cast<std::uint32_t>(scope) * 0x9Du + name.size();
+  for (char c : name)
+    print = print * 31u + static_cast<unsigned char>(c);
+  return static_cast<std::uint8_t>(print ^ (print >> 8));
+}
+inline std::uint8_t lww_key_print(const FieldKey& key) {
+  return lww_key_print(key.scope, key.name);
+}
+inline std::uint8_t lww_key_print(const FieldKeyView& view) {
+  return lww_key_print(view.scope, view.name);
+}
+
 inline FieldKey owned_key(const FieldKeyView& view) {
   return FieldKey{view.scope, std::string(view.name)};
 }

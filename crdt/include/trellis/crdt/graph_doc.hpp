@@ -28,7 +28,6 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -39,6 +38,7 @@
 #include "trellis/crdt/causal_context.hpp"
 #include "trellis/crdt/dot_set.hpp"
 #include "trellis/crdt/entity_kind.hpp"
+#include "trellis/crdt/entity_map.hpp"
 #include "trellis/crdt/field_key.hpp"
 #include "trellis/crdt/field_write_delta.hpp"
 #include "trellis/crdt/json.hpp"
@@ -50,63 +50,6 @@
 namespace trellis::crdt {
 
 struct FieldWriteMessage;  // crdt/src/field_write_message.hpp
-
-// One node or edge: the dots that keep it present, and its fields. An entity
-// with no dots is absent (removed, or only ever updated concurrently with its
-// removal); its fields are kept so that a concurrent re-add finds them.
-struct EntityState {
-  DotSet dots;
-  LwwMap<FieldKey, Json> fields;
-
-  bool present() const { return !dots.empty(); }
-  bool empty() const { return dots.empty() && fields.empty(); }
-  friend bool operator==(const EntityState&, const EntityState&) = default;
-};
-
-// Hashes ids (std::string or std::string_view, without a copy) eight bytes
-// at a time, inline: ids are short ("n12", a UUID), and std::hash calls out
-// to a general-purpose hash for every lookup of every edit. Unseeded, as
-// std::hash is.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view text) const noexcept {
-    std::uint64_t hash = 0x9E3779B97F4A7C15ull ^ text.size();
-    std::size_t at = 0;
-    for (; at + 8 <= text.size(); at += 8) {
-      std::uint64_t word;
-      std::memcpy(&word, text.data() + at, 8);
-      hash = mix(hash ^ word);
-    }
-    std::uint64_t tail = 0;
-    for (std::size_t shift = 0; at < text.size(); ++at, shift += 8)
-      tail |= std::uint64_t{static_cast<unsigned char>(text[at])} << shift;
-    return static_cast<std::size_t>(mix(hash ^ tail));
-  }
-
- private:
-  // The finalizer of splitmix64: every input bit reaches every output bit.
-  static std::uint64_t mix(std::uint64_t value) {
-    value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9ull;
-    value = (value ^ (value >> 27)) * 0x94D049BB133111EBull;
-    return value ^ (value >> 31);
-  }
-};
-
-// Compares ids inline: std::string's == calls out to memcmp, and every
-// lookup compares at least one id.
-struct StringEqual {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const noexcept {
-    if (a.size() != b.size()) return false;
-    if (a.size() > 16) return std::memcmp(a.data(), b.data(), a.size()) == 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i]) return false;
-    }
-    return true;
-  }
-};
-
-using EntityMap = std::unordered_map<std::string, EntityState, StringHash, StringEqual>;
 
 class GraphDoc {
  public:

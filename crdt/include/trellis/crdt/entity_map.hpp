@@ -1,0 +1,248 @@
+#pragma once
+// EntityState, one node or edge of a GraphDoc, and EntityMap, the id ->
+// EntityState map that holds a document's nodes (or its edges).
+//
+// EntityMap is an open-addressing hash index over entities allocated one by
+// one. Every received edit looks its entity up by id, in a document much
+// larger than the cache, so a lookup is built to touch little memory: the
+// index is an array of 8-byte slots (32 bits of the id's hash and the
+// entity's position), probed linearly, and an entity's own memory is read
+// only when a slot's hash matches. std::unordered_map reads the bucket, the
+// node before the one sought and the nodes of the bucket, rehashing each
+// key to see where the bucket ends: about twice the cache misses.
+//
+// An entity stays where it was allocated until it is erased: references and
+// pointers to an id or a state stay valid across inserts (GraphDoc's dot
+// index keeps pointers to ids); iterators do not, as with unordered_map's
+// rehash. Iteration order is unspecified. erase(it) returns an iterator to
+// an element not yet visited (the last one takes the erased one's place),
+// so erasing while iterating visits every element once.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "trellis/crdt/dot_set.hpp"
+#include "trellis/crdt/field_key.hpp"
+#include "trellis/crdt/json.hpp"
+#include "trellis/crdt/lww_map.hpp"
+
+namespace trellis::crdt {
+
+// One node or edge: the dots that keep it present, and its fields. An entity
+// with no dots is absent (removed, or only ever updated concurrently with its
+// removal); its fields are kept so that a concurrent re-add finds them.
+struct EntityState {
+  DotSet dots;
+  LwwMap<FieldKey, Json> fields;
+
+  bool present() const { return !dots.empty(); }
+  bool empty() const { return dots.empty() && fields.empty(); }
+  friend bool operator==(const EntityState&, const EntityState&) = default;
+};
+
+// Hashes ids (std::string or std::string_view, without a copy) eight bytes
+// at a time, inline: ids are short ("n12", a UUID), and std::hash calls out
+// to a general-purpose hash for every lookup of every edit. Unseeded, as
+// std::hash is.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const noexcept {
+    std::uint64_t hash = 0x9E3779B97F4A7C15ull ^ text.size();
+    std::size_t at = 0;
+    for (; at + 8 <= text.size(); at += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + at, 8);
+      hash = mix(hash ^ word);
+    }
+    std::uint64_t tail = 0;
+    for (std::size_t shift = 0; at < text.size(); ++at, shift += 8)
+      tail |= std::uint64_t{static_cast<unsigned char>(text[at])} << shift;
+    return static_cast<std::size_t>(mix(hash ^ tail));
+  }
+
+ private:
+  // The finalizer of splitmix64: every input bit reaches every output bit.
+  static std::uint64_t mix(std::uint64_t value) {
+    value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9ull;
+    value = (value ^ (value >> 27)) * 0x94D049BB133111EBull;
+    return value ^ (value >> 31);
+  }
+};
+
+// Compares ids inline: std::string's == calls out to memcmp, and every
+// lookup compares at least one id.
+struct StringEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept {
+    if (a.size() != b.size()) return false;
+    if (a.size() > 16) return std::memcmp(a.data(), b.data(), a.size()) == 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+};
+
+class EntityMap {
+ public:
+  using key_type = std::string;
+  using mapped_type = EntityState;
+  using value_type = std::pair<const std::string, EntityState>;
+  using size_type = std::size_t;
+
+  template <bool Const>
+  class Iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = EntityMap::value_type;
+    using difference_type = std::ptrdiff_t;
+    using reference = std::conditional_t<Const, const value_type&, value_type&>;
+    using pointer = std::conditional_t<Const, const value_type*, value_type*>;
+
+    Iterator() = default;
+    // An iterator converts to a const_iterator.
+    template <bool OtherConst, class = std::enable_if_t<Const && !OtherConst>>
+    Iterator(const Iterator<OtherConst>& other) : at_(other.at_) {}
+
+    reference operator*() const { return **at_; }
+    pointer operator->() const { return at_->get(); }
+    Iterator& operator++() {
+      ++at_;
+      return *this;
+    }
+    Iterator operator++(int) {
+      Iterator before = *this;
+      ++at_;
+      return before;
+    }
+    friend bool operator==(const Iterator& a, const Iterator& b) { return a.at_ == b.at_; }
+
+   private:
+    friend class EntityMap;
+    friend class Iterator<!Const>;
+    explicit Iterator(const std::unique_ptr<value_type>* at) : at_(at) {}
+
+    const std::unique_ptr<value_type>* at_ = nullptr;
+  };
+  using iterator = Iterator<false>;
+  using const_iterator = Iterator<true>;
+
+  EntityMap() = default;
+  EntityMap(const EntityMap& other);
+  EntityMap& operator=(const EntityMap& other);
+  EntityMap(EntityMap&&) noexcept = default;
+  EntityMap& operator=(EntityMap&&) noexcept = default;
+  ~EntityMap() = default;
+
+  iterator begin() { return iterator(entities_.data()); }
+  iterator end() { return iterator(entities_.data() + entities_.size()); }
+  const_iterator begin() const { return const_iterator(entities_.data()); }
+  const_iterator end() const { return const_iterator(entities_.data() + entities_.size()); }
+
+  bool empty() const { return entities_.empty(); }
+  std::size_t size() const { return entities_.size(); }
+
+  iterator find(std::string_view id) {
+    const std::size_t at = find_slot(id);
+    return at == kNone ? end() : iterator(&entities_[slots_[at].index]);
+  }
+  const_iterator find(std::string_view id) const {
+    const std::size_t at = find_slot(id);
+    return at == kNone ? end() : const_iterator(&entities_[slots_[at].index]);
+  }
+  std::size_t count(std::string_view id) const { return find_slot(id) == kNone ? 0 : 1; }
+  bool contains(std::string_view id) const { return find_slot(id) != kNone; }
+  // The state of `id`; throws std::out_of_range when there is none.
+  EntityState& at(std::string_view id);
+  const EntityState& at(std::string_view id) const;
+  // The state of `id`, inserting an empty one when there is none.
+  EntityState& operator[](std::string_view id) { return try_emplace(id).first->second; }
+
+  // Inserts `id` with a state built from `args` unless `id` is present.
+  // Returns the element of `id` and whether it was inserted.
+  template <class Id, class... Args>
+  std::pair<iterator, bool> try_emplace(Id&& id, Args&&... args);
+  template <class Id, class State>
+  std::pair<iterator, bool> emplace(Id&& id, State&& state) {
+    return try_emplace(std::forward<Id>(id), std::forward<State>(state));
+  }
+
+  // Erases the element at `position`; returns the iterator to continue from
+  // (see the header comment).
+  iterator erase(const_iterator position);
+  iterator erase(iterator position) { return erase(const_iterator(position)); }
+  std::size_t erase(std::string_view id);
+
+  // Room for `count` elements without rehashing.
+  void reserve(std::size_t count);
+  void clear() {
+    slots_.clear();
+    entities_.clear();
+  }
+
+  friend bool operator==(const EntityMap& a, const EntityMap& b);
+
+ private:
+  struct Slot {
+    std::uint32_t hash;
+    std::uint32_t index;  // into entities_; kEmpty when the slot is free
+  };
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
+  static constexpr std::size_t kNone = SIZE_MAX;
+
+  static std::uint32_t hash_of(std::string_view id) {
+    return static_cast<std::uint32_t>(StringHash{}(id));
+  }
+  // The slot holding `id`, or kNone.
+  std::size_t find_slot(std::string_view id) const {
+    if (slots_.empty()) return kNone;
+    const std::uint32_t hash = hash_of(id);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
+      const Slot& slot = slots_[at];
+      if (slot.index == kEmpty) return kNone;
+      if (slot.hash == hash && StringEqual{}(entities_[slot.index]->first, id)) return at;
+    }
+  }
+  // The first free slot on the probe sequence of `hash`.
+  std::size_t free_slot(std::uint32_t hash) const;
+  // The slot that points at entities_[index], whose id hashes to `hash`.
+  std::size_t slot_of(std::size_t index, std::uint32_t hash) const;
+  void rehash(std::size_t capacity);
+
+  // A power of two (or empty), never more than 3/4 full.
+  std::vector<Slot> slots_;
+  std::vector<std::unique_ptr<value_type>> entities_;
+};
+
+template <class Id, class... Args>
+std::pair<EntityMap::iterator, bool> EntityMap::try_emplace(Id&& id, Args&&... args) {
+  const std::string_view key(id);
+  if (const std::size_t at = find_slot(key); at != kNone) {
+    return {iterator(&entities_[slots_[at].index]), false};
+  }
+  if (entities_.size() >= kEmpty - 1) throw std::length_error("EntityMap is full");
+  const std::uint32_t hash = hash_of(key);
+  auto entity = std::make_unique<value_type>(std::piecewise_construct,
+                                             std::forward_as_tuple(std::forward<Id>(id)),
+                                             std::forward_as_tuple(std::forward<Args>(args)...));
+  // Neither step below changes the map when it throws.
+  if ((entities_.size() + 1) * 4 > slots_.size() * 3) {
+    rehash(slots_.empty() ? 8 : slots_.size() * 2);
+  }
+  entities_.push_back(std::move(entity));
+  slots_[free_slot(hash)] = Slot{hash, static_cast<std::uint32_t>(entities_.size() - 1)};
+  return {iterator(&entities_.back()), true};
+}
+
+}  // namespace trellis::crdt

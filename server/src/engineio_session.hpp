@@ -18,7 +18,7 @@
 // Backpressure: a client's message is handed on with a MessageTaken token;
 // the WebSocket reader reads the next frame, and a polling POST is answered,
 // only once every token of what it carried is gone (the workspace ran the
-// event), as a native connection awaits its workspace (run_on.hpp).
+// event), as a native connection waits for its workspace (sync_connection.cpp).
 //
 // The layer above (Socket.IO) sees only text messages in and out.
 

@@ -239,10 +239,11 @@ Op store_op_of(ChangeType type) {
 
 void ClientShadow::raise_floor(std::uint64_t floor) {
   floor_ = std::max(floor_, floor);
-  while (!node_removals_.empty() && node_removals_.front().first <= floor_)
-    node_removals_.pop_front();
-  while (!syncs_.empty() && syncs_.front() <= floor_)
-    syncs_.pop_front();
+  node_removals_.erase(node_removals_.begin(),
+                       std::find_if(node_removals_.begin(), node_removals_.end(),
+                                    [&](const auto& removal) { return removal.first > floor_; }));
+  syncs_.erase(syncs_.begin(), std::find_if(syncs_.begin(), syncs_.end(),
+                                            [&](std::uint64_t sync) { return sync > floor_; }));
 }
 
 void ClientShadow::acknowledge(std::uint64_t events_applied) {
@@ -393,7 +394,7 @@ void ClientShadow::send(EntityKind kind, const std::string& id, const StoreEffec
     node_removals_.emplace_back(sent_, id);
     if (node_removals_.size() > kMaxRemovalLog) {
       removals_forgotten_until_ = node_removals_.front().first;
-      node_removals_.pop_front();
+      node_removals_.erase(node_removals_.begin());
     }
     // The store drops the node's edges with it.
     auto attached = edges_by_node_.find(id);
@@ -508,8 +509,22 @@ std::vector<OutgoingEvent> ClientShadow::events_for(const GraphDoc& doc, const T
   return out;
 }
 
+SharedJson SyncedObjects::share(EntityKind kind, const std::string& id, Json object) {
+  auto found = previous(kind).find(id);
+  SharedJson shared = found != previous(kind).end() && *found->second == object
+                          ? found->second
+                          : adapters::share(std::move(object));
+  next(kind)[id] = shared;
+  return shared;
+}
+
+void SyncedObjects::end_sync() {
+  previous_nodes_ = std::exchange(next_nodes_, {});
+  previous_edges_ = std::exchange(next_edges_, {});
+}
+
 OutgoingEvent ClientShadow::sync(const GraphDoc& doc, Json users, Json current_user,
-                                 std::string_view workspace_id) {
+                                 std::string_view workspace_id, SyncedObjects* shared) {
   ++sent_;
   Json nodes = crdt::nodes_view(doc);
   Json edges = crdt::edges_view(doc);
@@ -518,7 +533,9 @@ OutgoingEvent ClientShadow::sync(const GraphDoc& doc, Json users, Json current_u
     for (const Json& object : *objects) {
       const auto& id = object["id"].get_ref<const std::string&>();
       shown.insert(id);
-      append_event(kind, id, effect_of(Op::insert, object));
+      append_event(
+          kind, id,
+          StoreEffect{Op::insert, shared ? shared->share(kind, id, object) : share(object)});
     }
     std::vector<std::string> hidden;
     for (const auto& [id, unused] : records(kind)) {
@@ -527,6 +544,7 @@ OutgoingEvent ClientShadow::sync(const GraphDoc& doc, Json users, Json current_u
     for (const auto& id : hidden)
       append_event(kind, id, StoreEffect{Op::remove, nullptr});
   }
+  if (shared) shared->end_sync();
   syncs_.push_back(sent_);
   if (first_sync_ == 0) first_sync_ = sent_;
   return workspace_sync_event(std::move(nodes), std::move(edges), std::move(users), workspace_id,

@@ -1,5 +1,6 @@
 #include "engineio_endpoint.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,7 +10,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket.hpp>
-#include <deque>
+#include <list>
 #include <nlohmann/json.hpp>
 
 #include "close_codes.hpp"
@@ -93,6 +94,11 @@ std::shared_ptr<EngineIoSession> new_session(ServerContext& context) {
 
 // --- WebSocket transport
 
+// Read-buffer capacity a connection keeps between messages, and what a read
+// asks for first (a Socket.IO event of one edit is a few hundred bytes).
+constexpr std::size_t kKeptReadBufferBytes = 8 << 10;
+constexpr std::size_t kFirstReadBytes = 512;
+
 class EngineIoWebSocket final : public WebSocketLink,
                                 public std::enable_shared_from_this<EngineIoWebSocket> {
  public:
@@ -156,6 +162,9 @@ class EngineIoWebSocket final : public WebSocketLink,
     boost::system::error_code error;
     co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return;
+    // The upgrade request would otherwise live as long as the connection
+    // (it is this coroutine's parameter).
+    request = HttpRequest{};
 
     bool upgrade = false;
     if (query.sid) {
@@ -183,7 +192,14 @@ class EngineIoWebSocket final : public WebSocketLink,
     beast::flat_buffer buffer;
     for (;;) {
       buffer.clear();
-      co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, error));
+      // As on /v1/sync (sync_connection.cpp): ask for little first, so that
+      // an idle connection does not hold the 1,536 bytes async_read prepares.
+      std::size_t read_limit = kFirstReadBytes;
+      do {
+        co_await ws_.async_read_some(buffer, read_limit,
+                                     asio::redirect_error(asio::use_awaitable, error));
+        read_limit = std::max(read_limit, buffer.size());
+      } while (!error && !ws_.is_message_done());
       if (error) co_return;
       context_.metrics.bytes_in.fetch_add(buffer.size(), std::memory_order_relaxed);
       const auto* data = static_cast<const char*>(buffer.data().data());
@@ -191,6 +207,8 @@ class EngineIoWebSocket final : public WebSocketLink,
                         ? adapters::decode_text_packet(std::string_view(data, buffer.size()))
                         : adapters::decode_binary_packet(std::span<const std::uint8_t>(
                               reinterpret_cast<const std::uint8_t*>(data), buffer.size()));
+      // One large message must not leave its capacity to every later read.
+      if (buffer.capacity() > kKeptReadBufferBytes) buffer = beast::flat_buffer{};
       if (!packet) {
         log_event(LogLevel::debug, "engineio_bad_packet", {{"error", packet.error().message}});
         auto end = [session = session_] {
@@ -267,7 +285,9 @@ class EngineIoWebSocket final : public WebSocketLink,
   websocket::stream<beast::tcp_stream> ws_;
   ConnectionId id_;
   std::shared_ptr<EngineIoSession> session_;
-  std::deque<std::string> queue_;
+  // A list, not a deque: an empty std::deque allocates about 500 bytes,
+  // and most of the time nothing waits here.
+  std::list<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;

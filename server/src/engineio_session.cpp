@@ -1,6 +1,7 @@
 #include "engineio_session.hpp"
 
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "log.hpp"
 
@@ -86,9 +87,7 @@ void EngineIoSession::enqueue(EioPacket packet) {
 
 void EngineIoSession::flush_poll() {
   if (!pending_poll_ || queued_.empty()) return;
-  std::vector<EioPacket> packets(std::make_move_iterator(queued_.begin()),
-                                 std::make_move_iterator(queued_.end()));
-  queued_.clear();
+  std::vector<EioPacket> packets = std::exchange(queued_, {});
   queued_bytes_ = 0;
   auto body = adapters::encode_payload(packets);
   auto done = std::move(pending_poll_);
@@ -165,8 +164,7 @@ void EngineIoSession::on_websocket_packet(const EioPacket& packet, bool from_upg
       websocket_ = std::move(upgrading_);
       upgrading_.reset();
       // What waited for the next poll now goes over the WebSocket.
-      std::deque<EioPacket> queued = std::move(queued_);
-      queued_.clear();
+      std::vector<EioPacket> queued = std::exchange(queued_, {});
       queued_bytes_ = 0;
       for (EioPacket& queued_packet : queued)
         enqueue(std::move(queued_packet));
@@ -192,7 +190,7 @@ void EngineIoSession::on_packet(const EioPacket& packet, const MessageTaken& tak
       if (ping_marks_.empty()) return;  // unasked: nothing to learn from it
       ++pongs_received_;
       if (handler_) handler_->on_pong(ping_marks_.front());
-      ping_marks_.pop_front();
+      ping_marks_.erase(ping_marks_.begin());
       return;
     case EioType::message:
       if (packet.binary) {

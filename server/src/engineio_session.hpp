@@ -18,7 +18,7 @@
 // Backpressure: a client's message is handed on with a MessageTaken token;
 // the WebSocket reader reads the next frame, and a polling POST is answered,
 // only once every token of what it carried is gone (the workspace ran the
-// event), as a native connection awaits its workspace (run_on.hpp).
+// event), as a native connection waits for its workspace (sync_connection.cpp).
 //
 // The layer above (Socket.IO) sees only text messages in and out.
 
@@ -26,11 +26,11 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server_context.hpp"
 #include "trellis/adapters/engineio.hpp"
@@ -108,7 +108,9 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   std::string sid_;
   Strand strand_;
   std::shared_ptr<MessageHandler> handler_;
-  std::deque<adapters::EioPacket> queued_;
+  // Vectors, not deques: an empty std::deque allocates about 500 bytes,
+  // and over a WebSocket nothing queues here. Pings unanswered are a few.
+  std::vector<adapters::EioPacket> queued_;
   std::size_t queued_bytes_ = 0;
   std::function<void(std::optional<std::string>)> pending_poll_;
   std::shared_ptr<WebSocketLink> websocket_;  // the active one
@@ -116,7 +118,7 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   boost::asio::steady_timer ping_timer_;
   void send_ping();
 
-  std::deque<std::uint64_t> ping_marks_;  // of pings not yet answered, oldest first
+  std::vector<std::uint64_t> ping_marks_;  // of pings not yet answered, oldest first
   std::uint64_t pings_sent_ = 0;
   std::uint64_t pongs_received_ = 0;
   bool closed_ = false;

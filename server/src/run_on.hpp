@@ -1,9 +1,8 @@
 #pragma once
-// run_on: runs a function on another executor (a workspace's strand) and
-// resumes the calling coroutine on its own executor with the result. This
-// is how a connection hands a frame to its workspace: the connection reads
-// its next frame only once the workspace has taken this one, so a fast
-// sender cannot pile frames up in front of a busy workspace.
+// run_on: runs a function on another executor (an Engine.IO session's
+// strand) and resumes the calling coroutine on its own executor with the
+// result. (A /v1/sync connection makes the same hop into its workspace with
+// plain handlers, to keep no coroutine frame per connection.)
 
 #include "trellis/net/asio.hpp"
 

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
@@ -13,7 +11,6 @@
 #include "identity.hpp"
 #include "log.hpp"
 #include "peer.hpp"
-#include "run_on.hpp"
 #include "trellis/sync/message_codec.hpp"
 #include "websocket_closing.hpp"
 
@@ -59,15 +56,26 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
       return;
     }
     context_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(ws_.get_executor(), run(std::move(request)), [self](std::exception_ptr error) {
-      if (error) {
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          log_event(LogLevel::error, "connection_failed", {{"error", e.what()}});
-        }
-      }
-      self->finish();
+    const ServerConfig& config = context_.config;
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    // A ping goes out after half of it without traffic; nothing for all of
+    // it closes the connection (config.hpp: ping_interval + ping_timeout).
+    timeouts.idle_timeout = config.ping_interval + config.ping_timeout;
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(config.max_frame_bytes);
+    ws_.binary(true);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set("Server", "trellisd"); }));
+    // The upgrade request lives until the accept completes, not as long as
+    // the connection: its headers would be a good part of an idle
+    // connection's memory.
+    auto upgrade = std::make_shared<HttpRequest>(std::move(request));
+    ws_.async_accept(*upgrade, [self, upgrade](boost::system::error_code error) {
+      if (error) return self->finish();
+      self->session_ = std::make_unique<sync::ServerSession>(self->context_.config.max_frame_bytes);
+      self->read_message();
     });
   }
 
@@ -98,113 +106,135 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
                                     action = std::move(action)]() mutable { action(*self); });
   }
 
-  asio::awaitable<void> run(HttpRequest request) {
-    const ServerConfig& config = context_.config;
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(30);
-    // A ping goes out after half of it without traffic; nothing for all of
-    // it closes the connection (config.hpp: ping_interval + ping_timeout).
-    timeouts.idle_timeout = config.ping_interval + config.ping_timeout;
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.read_message_max(config.max_frame_bytes);
-    ws_.binary(true);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& response) { response.set("Server", "trellisd"); }));
+  // The read loop is plain completion handlers, not a coroutine: a
+  // coroutine waiting in a read keeps its frame, co_spawn's frame and
+  // use_awaitable's initiation frame, about 2.5 KB per idle connection
+  // (docs/performance.md, "Memory per connection after the
+  // connection-memory pass"). Each step below ends in exactly one of: the
+  // next read, or finish().
 
-    boost::system::error_code error;
-    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, error));
-    if (error) co_return;
-    // The upgrade request would otherwise live as long as the connection
-    // (it is this coroutine's parameter): its headers are a good part of
-    // an idle connection's memory.
-    request = HttpRequest{};
+  // Reads the next whole message into buffer_, then on_message().
+  void read_message() {
+    buffer_.clear();
+    // Beast's async_read prepares tcp_frame_size (1,536) bytes before
+    // anything arrives, which an idle connection then holds; asking for
+    // little at first, and for as much as was read once more comes, keeps
+    // that to kFirstReadBytes at the cost of a few more reads per large
+    // frame.
+    read_limit_ = kFirstReadBytes;
+    read_some();
+  }
 
-    sync::ServerSession session(config.max_frame_bytes);
-    beast::flat_buffer buffer;
-    for (;;) {
-      buffer.clear();
-      // Beast's async_read prepares tcp_frame_size (1,536) bytes before
-      // anything arrives, which an idle connection then holds; asking for
-      // little at first, and for as much as was read once more comes, keeps
-      // that to kFirstReadBytes at the cost of a few more reads per large
-      // frame.
-      std::size_t read_limit = kFirstReadBytes;
-      do {
-        co_await ws_.async_read_some(buffer, read_limit,
-                                     asio::redirect_error(asio::use_awaitable, error));
-        read_limit = std::max(read_limit, buffer.size());
-      } while (!error && !ws_.is_message_done());
-      // A frame past read_message_max: Beast has already closed the
-      // connection with 1009 (message too big); nothing can follow the close.
-      if (error) co_return;  // closed, reset or timed out: nothing to answer
-      context_.metrics.bytes_in.fetch_add(buffer.size(), std::memory_order_relaxed);
-      if (!ws_.got_binary()) {
-        refuse(sync::ProtocolError::malformed_message,
-               "the sync protocol uses binary frames; this was a text frame");
-        co_return;
-      }
-      const auto* data = static_cast<const std::uint8_t*>(buffer.data().data());
-      crdt::Bytes frame(data, data + buffer.size());
-      // One large frame (a big paste, a long outbox) must not leave its
-      // capacity to every later read of this connection.
-      if (buffer.capacity() > kKeptReadBufferBytes) buffer = beast::flat_buffer{};
-      // What is handed to co_await is a named local: g++ 12 mis-copies
-      // temporaries with non-trivial members inside a co_await expression.
-      if (workspace_) {
-        auto apply = [workspace = workspace_, id = id_, frame = std::move(frame)] {
-          return workspace->on_frame(id, frame);
-        };
-        const bool open = co_await run_on(workspace_->strand(), std::move(apply));
-        if (!open) co_return;
-        continue;
-      }
-      sync::ServerOutput out = session.on_frame(frame, nullptr);
-      if (!out.hello) {
-        // On this strand already: queue directly, so the error goes out
-        // before the close that finish() would otherwise start first.
-        for (crdt::Bytes& reply : out.to_peer)
-          queue_.push_control(make_frame(std::move(reply)));
-        if (out.close) {
-          context_.metrics.frames_rejected.fetch_add(1, std::memory_order_relaxed);
-          close_after_queue(
-              close_code_for(out.error.value_or(sync::ProtocolError::unexpected_message)));
-          co_return;
-        }
-        write_next();
-        continue;
-      }
-      if (!is_valid_workspace_id(out.hello->workspace_id)) {
-        refuse(sync::ProtocolError::workspace_unavailable,
-               "a workspace id is 1 to 128 characters of A-Z, a-z, 0-9, '_' and '-'", &session);
-        co_return;
-      }
-      auto acquire = await_callback<AcquireResult>(
-          [&registry = context_.registry, id = out.hello->workspace_id](auto done) {
-            registry.acquire(id, std::move(done));
-          });
-      AcquireResult acquired = co_await std::move(acquire);
-      if (!acquired.workspace) {
-        refuse(acquired.error == AcquireError::storage_failed
-                   ? sync::ProtocolError::workspace_unavailable
-                   : sync::ProtocolError::server_busy,
-               acquired.message, &session);
-        co_return;
-      }
-      workspace_ = std::move(acquired.workspace);
-      // Set before join: from the welcome on, what queues up for this
-      // client goes out batched if it reads batches.
-      batches_ = sync::reads_batches(out.hello->protocol_version);
-      sync::UserIdentity user = new_user(out.hello->client_name);
-      log_event(LogLevel::debug, "sync_hello",
-                {{"workspace", workspace_->id()}, {"user", user.id}});
-      auto join = [workspace = workspace_, id = id_, self = shared_from_this(),
-                   session = std::move(session), user = std::move(user)]() mutable {
-        workspace->join(id, self, std::move(session), std::move(user));
-        return true;
-      };
-      co_await run_on(workspace_->strand(), std::move(join));
+  void read_some() {
+    ws_.async_read_some(buffer_, read_limit_,
+                        [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+                          // A frame past read_message_max: Beast has already
+                          // closed the connection with 1009 (message too
+                          // big); nothing can follow the close.
+                          if (error) return self->finish();  // closed, reset or timed out
+                          self->read_limit_ = std::max(self->read_limit_, self->buffer_.size());
+                          if (!self->ws_.is_message_done()) return self->read_some();
+                          self->guarded([&] { self->on_message(); });
+                        });
+  }
+
+  // Nothing throws across an Asio handler: what escapes a step (an
+  // allocation failure) ends this connection, not the I/O thread.
+  template <class Step>
+  void guarded(Step step) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      log_event(LogLevel::error, "connection_failed", {{"error", e.what()}});
+      finish();
     }
+  }
+
+  void on_message() {
+    context_.metrics.bytes_in.fetch_add(buffer_.size(), std::memory_order_relaxed);
+    if (!ws_.got_binary()) {
+      refuse(sync::ProtocolError::malformed_message,
+             "the sync protocol uses binary frames; this was a text frame");
+      return finish();
+    }
+    const auto* data = static_cast<const std::uint8_t*>(buffer_.data().data());
+    crdt::Bytes frame(data, data + buffer_.size());
+    // One large frame (a big paste, a long outbox) must not leave its
+    // capacity to every later read of this connection.
+    if (buffer_.capacity() > kKeptReadBufferBytes) buffer_ = beast::flat_buffer{};
+    if (workspace_) return hand_to_workspace(std::move(frame));
+    on_frame_before_join(frame);
+  }
+
+  // The next frame is read once the workspace has taken this one (so a
+  // fast sender cannot pile frames up in front of a busy workspace).
+  void hand_to_workspace(crdt::Bytes frame) {
+    asio::post(workspace_->strand(),
+               [workspace = workspace_, self = shared_from_this(), frame = std::move(frame)] {
+                 const bool open = workspace->on_frame(self->id_, frame);
+                 asio::post(self->ws_.get_executor(), [self, open] {
+                   if (open) return self->read_message();
+                   self->finish();
+                 });
+               });
+  }
+
+  // Before the hello is accepted, frames go to the connection's own session.
+  void on_frame_before_join(const crdt::Bytes& frame) {
+    sync::ServerOutput out = session_->on_frame(frame, nullptr);
+    if (!out.hello) {
+      // On this strand already: queue directly, so the error goes out
+      // before the close that finish() would otherwise start first.
+      for (crdt::Bytes& reply : out.to_peer)
+        queue_.push_control(make_frame(std::move(reply)));
+      if (out.close) {
+        context_.metrics.frames_rejected.fetch_add(1, std::memory_order_relaxed);
+        close_after_queue(
+            close_code_for(out.error.value_or(sync::ProtocolError::unexpected_message)));
+        return finish();
+      }
+      write_next();
+      return read_message();
+    }
+    if (!is_valid_workspace_id(out.hello->workspace_id)) {
+      refuse(sync::ProtocolError::workspace_unavailable,
+             "a workspace id is 1 to 128 characters of A-Z, a-z, 0-9, '_' and '-'", session_.get());
+      return finish();
+    }
+    // The registry answers on any thread: back to this strand. (The id is
+    // copied first: the callback takes the hello.)
+    std::string workspace_id = out.hello->workspace_id;
+    context_.registry.acquire(
+        workspace_id,
+        [self = shared_from_this(), hello = std::move(*out.hello)](AcquireResult acquired) {
+          asio::post(self->ws_.get_executor(),
+                     [self, hello = std::move(hello), acquired = std::move(acquired)]() mutable {
+                       self->guarded([&] { self->join(std::move(acquired), hello); });
+                     });
+        });
+  }
+
+  void join(AcquireResult acquired, const sync::Hello& hello) {
+    if (!acquired.workspace) {
+      refuse(acquired.error == AcquireError::storage_failed
+                 ? sync::ProtocolError::workspace_unavailable
+                 : sync::ProtocolError::server_busy,
+             acquired.message, session_.get());
+      return finish();
+    }
+    workspace_ = std::move(acquired.workspace);
+    // Set before join: from the welcome on, what queues up for this
+    // client goes out batched if it reads batches.
+    batches_ = sync::reads_batches(hello.protocol_version);
+    sync::UserIdentity user = new_user(hello.client_name);
+    log_event(LogLevel::debug, "sync_hello", {{"workspace", workspace_->id()}, {"user", user.id}});
+    // The session goes to the workspace, which runs it from now on.
+    asio::post(workspace_->strand(),
+               [workspace = workspace_, self = shared_from_this(), session = std::move(session_),
+                user = std::move(user)]() mutable {
+                 workspace->join(self->id_, self, std::move(*session), std::move(user));
+                 asio::post(self->ws_.get_executor(), [self] { self->read_message(); });
+               });
   }
 
   // Answers with an `error` and closes. Before the hello is accepted the
@@ -327,6 +357,10 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   bool closing_ = false;
   bool dropped_ = false;  // closed as a slow consumer
   bool batches_ = false;  // the client's hello announced a version that reads batches
+  // Until the hello is accepted; then the workspace holds it.
+  std::unique_ptr<sync::ServerSession> session_;
+  beast::flat_buffer buffer_;  // the message being read
+  std::size_t read_limit_ = kFirstReadBytes;
 };
 
 }  // namespace

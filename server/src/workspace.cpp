@@ -69,7 +69,7 @@ void Workspace::join(ConnectionId connection, std::shared_ptr<Peer> peer,
   member.user = user;
   member.presence = nullptr;
   member.peer = std::move(peer);
-  member.session.emplace(std::move(session));
+  member.session = std::make_unique<sync::ServerSession>(std::move(session));
   auto [it, inserted] = members_.emplace(connection, std::move(member));
   if (!inserted) return;
   Member& joined = it->second;
@@ -89,12 +89,12 @@ void Workspace::join_events(ConnectionId connection, std::shared_ptr<EventPeer> 
   member.user = user;
   member.presence = nullptr;
   member.events = std::move(peer);
-  member.shadow.emplace(user.id);
+  member.shadow = std::make_unique<adapters::ClientShadow>(user.id);
   auto [it, inserted] = members_.emplace(connection, std::move(member));
   if (!inserted) return;
   Member& joined = it->second;
-  adapters::OutgoingEvent sync =
-      joined.shadow->sync(replica_.doc(), users_json(), user_json(joined.user), id_);
+  adapters::OutgoingEvent sync = joined.shadow->sync(replica_.doc(), users_json(),
+                                                     user_json(joined.user), id_, &synced_objects_);
   joined.events->send_event(std::move(sync.name), std::move(sync.payload));
   // Then where everyone already here is (cursor, selection), as a native
   // newcomer gets it right after welcome.
@@ -116,7 +116,7 @@ bool Workspace::on_frame(ConnectionId connection, std::span<const std::uint8_t> 
   // when Socket.IO clients are here to be told.
   std::optional<adapters::Touched> touched;
   if (std::any_of(members_.begin(), members_.end(),
-                  [](const auto& m) { return m.second.shadow; })) {
+                  [](const auto& m) { return m.second.shadow != nullptr; })) {
     if (auto message = sync::decode_message(frame)) {
       if (auto* delta_message = std::get_if<sync::DeltaMessage>(&*message)) {
         if (auto delta = crdt::decode(delta_message->delta)) {
@@ -152,8 +152,8 @@ void Workspace::on_event(ConnectionId connection, const std::string& name,
     return;
   }
   if (std::holds_alternative<adapters::SyncRequest>(*parsed)) {
-    adapters::OutgoingEvent sync =
-        member.shadow->sync(replica_.doc(), users_json(), user_json(member.user), id_);
+    adapters::OutgoingEvent sync = member.shadow->sync(
+        replica_.doc(), users_json(), user_json(member.user), id_, &synced_objects_);
     member.events->send_event(std::move(sync.name), std::move(sync.payload));
     if (ack_id) member.events->send_ack(*ack_id, crdt::Json{{"ok", true}});
     return;

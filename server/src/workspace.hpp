@@ -85,9 +85,10 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
     sync::UserIdentity user;
     crdt::Json presence;  // the user's latest own presence state (null before any)
     std::shared_ptr<Peer> peer;
-    std::optional<sync::ServerSession> session;
+    // Boxed: a member holds one of the two, and each is hundreds of bytes.
+    std::unique_ptr<sync::ServerSession> session;
     std::shared_ptr<EventPeer> events;
-    std::optional<adapters::ClientShadow> shadow;
+    std::unique_ptr<adapters::ClientShadow> shadow;
   };
   using Durable = std::function<void(Member* member, const std::optional<crdt::Error>& error)>;
 
@@ -119,6 +120,8 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   Metrics& metrics_;
   WorkspaceSettings settings_;
   std::map<ConnectionId, Member> members_;
+  // What the Socket.IO members' shadows share of the document.
+  adapters::SyncedObjects synced_objects_;
   std::size_t pending_writes_ = 0;
   std::uint64_t appended_since_snapshot_ = 0;
 };

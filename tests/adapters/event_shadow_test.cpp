@@ -63,6 +63,26 @@ TEST(EventShadow, AWorkspaceSyncCarriesTheViewInTheSeedsShape) {
   EXPECT_EQ(shadow.events_sent(), 1u);
 }
 
+TEST(SyncedObjects, SyncsOfAnUnchangedObjectShareItAndAChangedOneGetsItsOwn) {
+  SyncedObjects synced;
+  const Json a = box("a", 0, 0);
+  const SharedJson first = synced.share(crdt::EntityKind::node, "a", a);
+  synced.end_sync();
+  const SharedJson same = synced.share(crdt::EntityKind::node, "a", a);
+  EXPECT_EQ(first.get(), same.get()) << "an equal object is shared";
+  synced.end_sync();
+  const SharedJson moved = synced.share(crdt::EntityKind::node, "a", box("a", 5, 0));
+  EXPECT_NE(first.get(), moved.get());
+  EXPECT_EQ(*moved, box("a", 5, 0));
+  // An edge of the same id is another entity.
+  const SharedJson edge = synced.share(crdt::EntityKind::edge, "a", a);
+  EXPECT_NE(edge.get(), moved.get());
+  synced.end_sync();
+  // A sync without "a" forgets it: the next one builds it anew.
+  synced.end_sync();
+  EXPECT_NE(synced.share(crdt::EntityKind::node, "a", box("a", 5, 0)).get(), moved.get());
+}
+
 TEST(EventShadow, ADragOfANodeSomeoneElseCreatedIsNeverEchoed) {
   SimWorkspace workspace = settled_workspace(2);
   add_node(workspace, 1, box("n1", 0, {{"a", 1}}));

@@ -242,6 +242,7 @@ class SimWorkspace {
   std::size_t corrections = 0;        // events sent to a client about its own change
   std::size_t refusals = 0;           // change events the server refused
   std::size_t native_joins = 0;
+  SyncedObjects synced;  // as the server's workspace shares them
 
   // join_workspace: the workspace_sync, then (as event_shadow.hpp advises)
   // a ping, whose pong tells the server the client has the sync.
@@ -249,7 +250,7 @@ class SimWorkspace {
     SimClient& client = clients[c];
     client.inbox.push_back(
         ToClient{client.shadow.sync(server, Json::array(), Json{{"id", client.shadow.user_id()}},
-                                    kWorkspace),
+                                    kWorkspace, &synced),
                  0});
     note("c" + std::to_string(c) + " joins");
     ping(c);

@@ -46,7 +46,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -113,6 +112,30 @@ struct TouchedViews {
 };
 TouchedViews views_of(const crdt::GraphDoc& doc, const Touched& touched);
 
+// The node and edge objects a workspace's latest workspace_sync handed out,
+// by id. ClientShadow::sync takes from here each object still equal to the
+// view, so that the shadows of a workspace's clients share one object per
+// node or edge instead of holding a copy each (a copy of the document per
+// client was most of a Socket.IO connection's memory). Equality is checked,
+// so nothing has to tell it when the document changes.
+class SyncedObjects {
+ public:
+  // `object` shared: the previous sync's object of that id if equal.
+  SharedJson share(crdt::EntityKind kind, const std::string& id, Json object);
+  // The sync is complete: objects of the previous one it did not take go.
+  void end_sync();
+
+ private:
+  using Objects = std::unordered_map<std::string, SharedJson>;
+  Objects& previous(crdt::EntityKind kind) {
+    return kind == crdt::EntityKind::node ? previous_nodes_ : previous_edges_;
+  }
+  Objects& next(crdt::EntityKind kind) {
+    return kind == crdt::EntityKind::node ? next_nodes_ : next_edges_;
+  }
+  Objects previous_nodes_, previous_edges_, next_nodes_, next_edges_;
+};
+
 // The result of a change event from the client a shadow belongs to.
 struct ChangeOutcome {
   // One delta per CRDT transaction, in order, for native peers and storage
@@ -152,9 +175,10 @@ class ClientShadow {
   void acknowledge(std::uint64_t events_applied);
 
   // The workspace_sync for this client (on join and sync_request): the
-  // store becomes the view.
+  // store becomes the view. With `shared`, the shadow keeps the objects it
+  // gives out (one SyncedObjects per document).
   OutgoingEvent sync(const crdt::GraphDoc& doc, Json users, Json current_user,
-                     std::string_view workspace_id);
+                     std::string_view workspace_id, SyncedObjects* shared = nullptr);
 
   // A change event from this client, applied to the server's document
   // through `run`; `doc` is that document (read before and after `run`).
@@ -231,8 +255,10 @@ class ClientShadow {
 
   std::string user_id_;
   std::uint64_t sent_ = 0;
-  std::uint64_t floor_ = 0;          // the client's next change is made at a frontier >= floor_
-  std::deque<std::uint64_t> syncs_;  // numbers of the workspace_syncs sent after floor_
+  std::uint64_t floor_ = 0;  // the client's next change is made at a frontier >= floor_
+  // Vectors, not deques, here and below: an empty std::deque allocates
+  // about 500 bytes, and every client has a shadow. Both are short.
+  std::vector<std::uint64_t> syncs_;  // numbers of the workspace_syncs sent after floor_
   // Number of the first workspace_sync: before it, the store holds anything
   // (a reconnecting client keeps its nodes and may edit them meanwhile).
   std::uint64_t first_sync_ = 0;
@@ -248,7 +274,7 @@ class ClientShadow {
   // Node deletes sent after floor_, by number: each drops, in the store, the
   // edges attached to that node then, including edges the client made that
   // the server has not received yet. Replayed on every edge change.
-  std::deque<std::pair<std::uint64_t, std::string>> node_removals_;
+  std::vector<std::pair<std::uint64_t, std::string>> node_removals_;
   std::uint64_t removals_forgotten_until_ = 0;  // entries past kMaxRemovalLog
 };
 

@@ -8,7 +8,7 @@ EntityMap::EntityMap(const EntityMap& other) : slots_(other.slots_) {
   // The same positions, so the copied slots point at the copies.
   entities_.reserve(other.entities_.size());
   for (const auto& entity : other.entities_)
-    entities_.push_back(std::make_unique<value_type>(*entity));
+    entities_.push_back(std::make_unique<Node>(entity->value));
 }
 
 EntityMap& EntityMap::operator=(const EntityMap& other) {
@@ -19,7 +19,7 @@ EntityMap& EntityMap::operator=(const EntityMap& other) {
 EntityState& EntityMap::at(std::string_view id) {
   const std::size_t at = find_slot(id);
   if (at == kNone) throw std::out_of_range("EntityMap::at: no entity '" + std::string(id) + "'");
-  return entities_[slots_[at].index]->second;
+  return entities_[slots_[at].index]->value.second;
 }
 
 const EntityState& EntityMap::at(std::string_view id) const {
@@ -48,7 +48,7 @@ EntityMap::iterator EntityMap::erase(const_iterator position) {
   // Backward-shift deletion: every slot after the hole, up to the next free
   // one, moves into the hole when the hole lies between its home and it, so
   // no probe sequence is cut short and no tombstone is needed.
-  std::size_t hole = slot_of(index, hash_of(entities_[index]->first));
+  std::size_t hole = slot_of(index, hash_of(entities_[index]->value.first));
   for (std::size_t next = (hole + 1) & mask; slots_[next].index != kEmpty;
        next = (next + 1) & mask) {
     const std::size_t home = slots_[next].hash & mask;
@@ -61,7 +61,7 @@ EntityMap::iterator EntityMap::erase(const_iterator position) {
   // The last entity takes the erased one's place.
   const std::size_t last = entities_.size() - 1;
   if (index != last) {
-    slots_[slot_of(last, hash_of(entities_[last]->first))].index =
+    slots_[slot_of(last, hash_of(entities_[last]->value.first))].index =
         static_cast<std::uint32_t>(index);
     entities_[index] = std::move(entities_[last]);
   }

@@ -42,8 +42,11 @@ namespace trellis::crdt {
 // with no dots is absent (removed, or only ever updated concurrently with its
 // removal); its fields are kept so that a concurrent re-add finds them.
 struct EntityState {
-  DotSet dots;
+  // Fields first: with the id before them, a field lookup finds the id, the
+  // field vector and its fingerprints in the entity's first cache line (see
+  // EntityMap::Node).
   LwwMap<FieldKey, Json> fields;
+  DotSet dots;
 
   bool present() const { return !dots.empty(); }
   bool empty() const { return dots.empty() && fields.empty(); }
@@ -64,9 +67,23 @@ struct StringHash {
       std::memcpy(&word, text.data() + at, 8);
       hash = mix(hash ^ word);
     }
+    // The last 0-7 bytes in at most two loads, not byte by byte: two
+    // overlapping 4-byte words, or the first, middle and last of 1-3 bytes.
+    // Either way every byte is read, and the length is already in `hash`.
+    const char* rest = text.data() + at;
+    const std::size_t left = text.size() - at;
     std::uint64_t tail = 0;
-    for (std::size_t shift = 0; at < text.size(); ++at, shift += 8)
-      tail |= std::uint64_t{static_cast<unsigned char>(text[at])} << shift;
+    if (left >= 4) {
+      std::uint32_t low;
+      std::uint32_t high;
+      std::memcpy(&low, rest, 4);
+      std::memcpy(&high, rest + left - 4, 4);
+      tail = (std::uint64_t{high} << 32) | low;
+    } else if (left > 0) {
+      tail = std::uint64_t{static_cast<unsigned char>(rest[0])} |
+             std::uint64_t{static_cast<unsigned char>(rest[left / 2])} << 8 |
+             std::uint64_t{static_cast<unsigned char>(rest[left - 1])} << 16;
+    }
     return static_cast<std::size_t>(mix(hash ^ tail));
   }
 
@@ -100,6 +117,17 @@ class EntityMap {
   using value_type = std::pair<const std::string, EntityState>;
   using size_type = std::size_t;
 
+ private:
+  // One entity in its own allocation, which starts a cache line: the id and
+  // the fields' vector and fingerprints (EntityState puts them first) share
+  // that line, so a field lookup reads one line of the entity.
+  struct alignas(64) Node {
+    template <class... Args>
+    explicit Node(Args&&... args) : value(std::forward<Args>(args)...) {}
+    value_type value;
+  };
+
+ public:
   template <bool Const>
   class Iterator {
    public:
@@ -114,8 +142,8 @@ class EntityMap {
     template <bool OtherConst, class = std::enable_if_t<Const && !OtherConst>>
     Iterator(const Iterator<OtherConst>& other) : at_(other.at_) {}
 
-    reference operator*() const { return **at_; }
-    pointer operator->() const { return at_->get(); }
+    reference operator*() const { return (*at_)->value; }
+    pointer operator->() const { return &(*at_)->value; }
     Iterator& operator++() {
       ++at_;
       return *this;
@@ -130,9 +158,9 @@ class EntityMap {
    private:
     friend class EntityMap;
     friend class Iterator<!Const>;
-    explicit Iterator(const std::unique_ptr<value_type>* at) : at_(at) {}
+    explicit Iterator(const std::unique_ptr<Node>* at) : at_(at) {}
 
-    const std::unique_ptr<value_type>* at_ = nullptr;
+    const std::unique_ptr<Node>* at_ = nullptr;
   };
   using iterator = Iterator<false>;
   using const_iterator = Iterator<true>;
@@ -211,7 +239,7 @@ class EntityMap {
     for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
       const Slot& slot = slots_[at];
       if (slot.index == kEmpty) return kNone;
-      if (slot.hash == hash && StringEqual{}(entities_[slot.index]->first, id)) return at;
+      if (slot.hash == hash && StringEqual{}(entities_[slot.index]->value.first, id)) return at;
     }
   }
   // The first free slot on the probe sequence of `hash`.
@@ -222,7 +250,7 @@ class EntityMap {
 
   // A power of two (or empty), never more than 3/4 full.
   std::vector<Slot> slots_;
-  std::vector<std::unique_ptr<value_type>> entities_;
+  std::vector<std::unique_ptr<Node>> entities_;
 };
 
 template <class Id, class... Args>
@@ -233,9 +261,9 @@ std::pair<EntityMap::iterator, bool> EntityMap::try_emplace(Id&& id, Args&&... a
   }
   if (entities_.size() >= kEmpty - 1) throw std::length_error("EntityMap is full");
   const std::uint32_t hash = hash_of(key);
-  auto entity = std::make_unique<value_type>(std::piecewise_construct,
-                                             std::forward_as_tuple(std::forward<Id>(id)),
-                                             std::forward_as_tuple(std::forward<Args>(args)...));
+  auto entity =
+      std::make_unique<Node>(std::piecewise_construct, std::forward_as_tuple(std::forward<Id>(id)),
+                             std::forward_as_tuple(std::forward<Args>(args)...));
   // Neither step below changes the map when it throws.
   if ((entities_.size() + 1) * 4 > slots_.size() * 3) {
     rehash(slots_.empty() ? 8 : slots_.size() * 2);

@@ -246,9 +246,11 @@ class LwwMap {
                             [](const Entry& entry, const Key& k) { return entry.key < k; });
   }
 
-  std::vector<Entry> entries_;
   // lww_key_print of the first kIndexed keys, in entry order; 0 past them.
+  // Before the vector, so that a lookup reads both in one line (see
+  // EntityMap::Node).
   std::array<std::uint8_t, kIndexed> prints_{};
+  std::vector<Entry> entries_;
 };
 
 }  // namespace trellis::crdt

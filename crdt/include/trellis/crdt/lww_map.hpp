@@ -246,8 +246,10 @@ class LwwMap {
                             [](const Entry& entry, const Key& k) { return entry.key < k; });
   }
 
-  // lww_key_print of the first kIndexed keys, in entry order; 0 past them.
-  // Before the vector, so that a lookup reads both in one line (see
+  // lww_key_print of the first kIndexed keys, in entry order; the bytes past
+  // the last entry mean nothing (a moved-from map keeps its old ones), which
+  // is why lookups stop at size() and operator== ignores them. Before the
+  // vector, so that a lookup reads both in one line (see
   // EntityMap::Node).
   std::array<std::uint8_t, kIndexed> prints_{};
   std::vector<Entry> entries_;

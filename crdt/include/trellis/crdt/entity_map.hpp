@@ -232,9 +232,10 @@ class EntityMap {
     return static_cast<std::uint32_t>(StringHash{}(id));
   }
   // The slot holding `id`, or kNone.
-  std::size_t find_slot(std::string_view id) const {
+  std::size_t find_slot(std::string_view id) const { return find_slot(id, hash_of(id)); }
+  // The same, given hash_of(id) (try_emplace needs it again to insert).
+  std::size_t find_slot(std::string_view id, std::uint32_t hash) const {
     if (slots_.empty()) return kNone;
-    const std::uint32_t hash = hash_of(id);
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
       const Slot& slot = slots_[at];
@@ -255,12 +256,12 @@ class EntityMap {
 
 template <class Id, class... Args>
 std::pair<EntityMap::iterator, bool> EntityMap::try_emplace(Id&& id, Args&&... args) {
-  const std::string_view key(id);
-  if (const std::size_t at = find_slot(key); at != kNone) {
+  // Hashed once, before `id` may be moved into the new entity.
+  const std::uint32_t hash = hash_of(std::string_view(id));
+  if (const std::size_t at = find_slot(id, hash); at != kNone) {
     return {iterator(&entities_[slots_[at].index]), false};
   }
   if (entities_.size() >= kEmpty - 1) throw std::length_error("EntityMap is full");
-  const std::uint32_t hash = hash_of(key);
   auto entity =
       std::make_unique<Node>(std::piecewise_construct, std::forward_as_tuple(std::forward<Id>(id)),
                              std::forward_as_tuple(std::forward<Args>(args)...));

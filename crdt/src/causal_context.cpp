@@ -11,6 +11,7 @@ bool CausalContext::contains(Dot dot) const {
 
 Dot CausalContext::next_dot(ReplicaId replica) const {
   std::uint64_t highest = compact_.get(replica);
+  if (cloud_.empty()) return Dot{replica, highest + 1};
   // The cloud is sorted by (replica, seq): the last dot of `replica` is its highest.
   auto end = std::upper_bound(cloud_.begin(), cloud_.end(), Dot{replica, UINT64_MAX});
   if (end != cloud_.begin() && std::prev(end)->replica == replica) {
@@ -43,6 +44,12 @@ void CausalContext::insert(Dot dot) {
   }
   auto at = std::lower_bound(cloud_.begin(), cloud_.end(), dot);
   if (at == cloud_.end() || *at != dot) cloud_.insert(at, dot);
+}
+
+bool CausalContext::insert_new_otherwise(Dot dot) {
+  if (contains(dot)) return false;
+  insert(dot);
+  return true;
 }
 
 void CausalContext::insert_up_to(ReplicaId replica, std::uint64_t seq) {

@@ -28,7 +28,7 @@ std::optional<Error> validate_value_at(const Json& value, std::string_view where
         return make_error(ErrorCode::limit_exceeded,
                           "a string in '" + std::string(where) + "' is too long");
       }
-      if (!is_valid_utf8(value.get_ref<const std::string&>())) {
+      if (!is_utf8(value.get_ref<const std::string&>())) {
         return make_error(ErrorCode::invalid_argument,
                           "a string in '" + std::string(where) + "' is not UTF-8");
       }
@@ -44,7 +44,7 @@ std::optional<Error> validate_value_at(const Json& value, std::string_view where
           return make_error(ErrorCode::limit_exceeded,
                             "an object key in '" + std::string(where) + "' is too long");
         }
-        if (value.is_object() && !is_valid_utf8(key)) {
+        if (value.is_object() && !is_utf8(key)) {
           return make_error(ErrorCode::invalid_argument,
                             "an object key in '" + std::string(where) + "' is not UTF-8");
         }
@@ -112,7 +112,7 @@ bool is_valid_utf8(std::string_view text) {
 
 std::optional<Error> validate_id(std::string_view id) {
   if (id.empty()) return make_error(ErrorCode::invalid_argument, "an id must not be empty");
-  if (!is_valid_utf8(id)) return make_error(ErrorCode::invalid_argument, "an id is not UTF-8");
+  if (!is_utf8(id)) return make_error(ErrorCode::invalid_argument, "an id is not UTF-8");
   if (id.size() > limits::kMaxIdBytes) {
     return make_error(ErrorCode::limit_exceeded,
                       "an id is longer than " + std::to_string(limits::kMaxIdBytes) + " bytes");
@@ -121,7 +121,7 @@ std::optional<Error> validate_id(std::string_view id) {
 }
 
 std::optional<Error> validate_field_name(std::string_view name) {
-  if (!is_valid_utf8(name)) {
+  if (!is_utf8(name)) {
     return make_error(ErrorCode::invalid_argument, "a field name is not UTF-8");
   }
   if (name.size() > limits::kMaxFieldNameBytes) {
@@ -141,6 +141,25 @@ std::optional<Error> validate_field_key(const FieldKey& key) {
 }
 
 std::optional<Error> validate_value(const Json& value, std::string_view where) {
+  // A valid scalar, nearly every value written, is passed here; anything
+  // else, and every refusal with its message, goes the general way.
+  switch (value.type()) {
+    case Json::value_t::null:
+    case Json::value_t::boolean:
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return std::nullopt;
+    case Json::value_t::number_float:
+      if (std::isfinite(value.get_ref<const double&>())) return std::nullopt;
+      break;
+    case Json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      if (text.size() <= limits::kMaxStringBytes && is_utf8(text)) return std::nullopt;
+      break;
+    }
+    default:
+      break;
+  }
   return validate_value_at(value, where, 1);
 }
 

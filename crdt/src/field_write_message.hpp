@@ -18,6 +18,7 @@
 
 #include "trellis/crdt/field_key.hpp"
 #include "trellis/crdt/json.hpp"
+#include "trellis/crdt/msgpack_reader.hpp"
 #include "trellis/crdt/stamp.hpp"
 
 namespace trellis::crdt {
@@ -42,14 +43,20 @@ struct FieldWriteMessage {
 
   Stamp stamp;
   std::string_view id;
+  std::uint32_t id_hash = 0;                  // EntityMap::hash_of(id)
   std::array<FieldKeyView, kMaxFields> keys;  // increasing
   std::array<FieldWriteValue, kMaxFields> values;
   std::size_t field_count = 0;
 };
 
-// True when `bytes` is exactly one such message, read into `message` (views
-// into `bytes`). False for anything else, having checked nothing that
-// matters: the general decoder then reads `bytes` and reports any fault.
-bool read_field_write_message(std::span<const std::uint8_t> bytes, FieldWriteMessage& message);
+// Reading is in two steps, so that the node can be fetched while the rest
+// is read (EntityMap::prefetch). Each returns false for anything that is
+// not such a message, having checked nothing that matters: the general
+// decoder then reads the bytes and reports any fault.
+//
+// The head: everything up to and including the node's id (and its hash).
+bool read_field_write_head(MsgpackReader& reader, FieldWriteMessage& message);
+// The fields, after the head; true when they end the input.
+bool read_field_write_fields(MsgpackReader& reader, FieldWriteMessage& message);
 
 }  // namespace trellis::crdt

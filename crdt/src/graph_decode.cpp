@@ -609,8 +609,12 @@ Result<GraphDoc> decode(std::span<const std::uint8_t> bytes) {
 std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes) {
   // Most messages write fields of one node (field_write_message.hpp).
   thread_local FieldWriteMessage field_write;
-  if (read_field_write_message(bytes, field_write) && doc.join_field_write(field_write)) {
-    return std::nullopt;
+  MsgpackReader reader(bytes);
+  if (read_field_write_head(reader, field_write)) {
+    doc.nodes_.prefetch(field_write.id_hash);
+    if (read_field_write_fields(reader, field_write) && doc.join_field_write(field_write)) {
+      return std::nullopt;
+    }
   }
   TransactionDelta& delta = transaction_scratch();
   bool state_form = false;

@@ -287,7 +287,7 @@ Result<FieldWriteDelta> GraphDoc::write_patch(EntityKind kind, std::string_view 
   result->fields.reserve(writes->size());
   for (const auto& write : *writes)
     result->fields.push_back({write.key, *write.value});
-  if (auto error = write_fields(kind, id, *result)) return *error;
+  if (auto error = write_fields(kind, id, EntityMap::hash_of(id), *result)) return *error;
   return result;
 }
 
@@ -309,6 +309,9 @@ Result<FieldWriteDelta> GraphDoc::write_node_data_value(std::string_view id, std
 
 std::optional<Error> GraphDoc::write_node_data_value(std::string_view id, std::string_view key,
                                                      Json value, FieldWriteDelta& delta) {
+  // The node is most likely in no cache: fetched while the input is checked.
+  const std::uint32_t id_hash = EntityMap::hash_of(id);
+  nodes_.prefetch(id_hash, true);
   std::optional<Error> refusal = validate_field_name(key);
   if (!refusal) refusal = validate_value(value, key);
   if (refusal) {
@@ -321,7 +324,7 @@ std::optional<Error> GraphDoc::write_node_data_value(std::string_view id, std::s
   field.key.scope = FieldKey::Scope::data;
   if (compare_names(field.key.name, key) != 0) field.key.name.assign(key);
   field.value = std::move(value);
-  return write_fields(EntityKind::node, id, delta);
+  return write_fields(EntityKind::node, id, id_hash, delta);
 }
 
 namespace {
@@ -329,18 +332,35 @@ namespace {
 // `target` := `source`, assigning a string into the string already there
 // (no allocation when it fits) rather than copying a new one and freeing the
 // old: the commonest edit replaces one short string with another.
+// A number replacing a number of the same kind is stored in place too.
 void assign_value(std::optional<Json>& target, const std::optional<Json>& source) {
-  if (target && source && target->is_string() && source->is_string()) {
-    target->get_ref<std::string&>() = source->get_ref<const std::string&>();
-  } else {
+  if (!target || !source || target->type() != source->type()) {
     target = source;
+    return;
+  }
+  switch (source->type()) {
+    case Json::value_t::string:
+      target->get_ref<std::string&>() = source->get_ref<const std::string&>();
+      return;
+    case Json::value_t::number_float:
+      target->get_ref<double&>() = source->get_ref<const double&>();
+      return;
+    case Json::value_t::number_unsigned:
+      target->get_ref<std::uint64_t&>() = source->get_ref<const std::uint64_t&>();
+      return;
+    case Json::value_t::number_integer:
+      target->get_ref<std::int64_t&>() = source->get_ref<const std::int64_t&>();
+      return;
+    default:
+      target = source;
+      return;
   }
 }
 
 }  // namespace
 
 std::optional<Error> GraphDoc::write_fields(EntityKind kind, std::string_view id,
-                                            FieldWriteDelta& delta) {
+                                            std::uint32_t id_hash, FieldWriteDelta& delta) {
   delta.kind = kind;
   std::optional<Error> refusal;
   const auto next_dot = next_transaction_dot();
@@ -349,7 +369,7 @@ std::optional<Error> GraphDoc::write_fields(EntityKind kind, std::string_view id
   const std::span<const FieldWriteDelta::Field> writes(delta.fields);
   if (!next_dot) {
     refusal = next_dot.error();
-  } else if (entity = map.find(id); entity == map.end() || !entity->second.present()) {
+  } else if (entity = map.find(id, id_hash); entity == map.end() || !entity->second.present()) {
     refusal = not_present(kind, id);
   } else if (kind == EntityKind::edge) {
     refusal = check_edge_endpoints(*this, writes);

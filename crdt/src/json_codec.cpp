@@ -112,7 +112,7 @@ std::optional<Error> check_text(std::string_view text, const char* what) {
   if (text.size() > limits::kMaxStringBytes) {
     return make_error(ErrorCode::limit_exceeded, std::string(what) + " is too long");
   }
-  if (!is_valid_utf8(text)) return malformed(std::string(what) + " is not UTF-8");
+  if (!is_utf8(text)) return malformed(std::string(what) + " is not UTF-8");
   return std::nullopt;
 }
 

@@ -14,7 +14,7 @@ auto find_entry(const std::vector<VersionVector::Entry>& entries, ReplicaId repl
 
 }  // namespace
 
-std::uint64_t VersionVector::get(ReplicaId replica) const {
+std::uint64_t VersionVector::get_searched(ReplicaId replica) const {
   auto at = find_entry(entries_, replica);
   return at != entries_.end() && at->first == replica ? at->second : 0;
 }
@@ -29,7 +29,7 @@ void VersionVector::raise(ReplicaId replica, std::uint64_t seq) {
   }
 }
 
-bool VersionVector::advance(ReplicaId replica, std::uint64_t seq) {
+bool VersionVector::advance_searched(ReplicaId replica, std::uint64_t seq) {
   auto at = entries_.begin() + (find_entry(entries_, replica) - entries_.cbegin());
   if (at != entries_.end() && at->first == replica) {
     if (at->second + 1 != seq) return false;

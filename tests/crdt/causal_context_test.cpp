@@ -230,5 +230,22 @@ TEST(CausalContext, ADotWithSeqZeroIsNeverInserted) {
   EXPECT_TRUE(context.empty());
 }
 
+TEST(CausalContext, InsertNewInsertsOnlyDotsNotYetHeld) {
+  CausalContext context;
+  EXPECT_TRUE(context.insert_new(Dot{kAlice, 1}));  // the next dot
+  EXPECT_FALSE(context.insert_new(Dot{kAlice, 1}));
+  EXPECT_TRUE(context.insert_new(Dot{kAlice, 3}));  // past a gap: into the cloud
+  EXPECT_FALSE(context.insert_new(Dot{kAlice, 3}));
+  EXPECT_TRUE(context.insert_new(Dot{kBob, 1}));    // with a cloud to keep
+  EXPECT_TRUE(context.insert_new(Dot{kAlice, 2}));  // fills the gap
+  EXPECT_FALSE(context.insert_new(Dot{kAlice, 2}));
+  EXPECT_FALSE(context.insert_new(Dot{kAlice, 3}));
+  CausalContext by_insert;
+  for (Dot dot : {Dot{kAlice, 1}, Dot{kAlice, 3}, Dot{kBob, 1}, Dot{kAlice, 2}})
+    by_insert.insert(dot);
+  EXPECT_EQ(context, by_insert);
+  EXPECT_TRUE(context.cloud().empty());
+}
+
 }  // namespace
 }  // namespace trellis::crdt

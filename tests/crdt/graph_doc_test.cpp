@@ -1573,5 +1573,30 @@ TEST(GraphDocFromParts, AcceptsEveryStateThatMutatorsAndJoinReach) {
   EXPECT_EQ(*rebuilt, alice);
 }
 
+TEST(GraphDocSetNodeData, RefusesTextThatIsNotUtf8AtAnyPositionOfAnyLength) {
+  // Short text is checked in a few loads rather than byte by byte: a bad
+  // byte anywhere in a key or a value of any length is still refused, and
+  // good multibyte text is still taken.
+  GraphDoc doc = two_nodes_and_an_edge();
+  for (std::size_t size = 1; size <= 24; ++size) {
+    const std::string good(size, 'k');
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string bad = good;
+      bad[at] = '\xff';
+      const GraphDoc before = doc;
+      EXPECT_TRUE(fails_with(doc.set_node_data_value("a", bad, 1), ErrorCode::invalid_argument))
+          << size << " at " << at;
+      EXPECT_TRUE(fails_with(doc.set_node_data_value("a", "key", bad), ErrorCode::invalid_argument))
+          << size << " at " << at;
+      expect_unchanged(doc, before);
+    }
+    applied(doc.set_node_data_value("a", good, good));
+    const std::string accented = good.substr(0, size - 1) + "\xc3\xa9";  // ends in é
+    applied(doc.set_node_data_value("a", accented, accented));
+  }
+  EXPECT_TRUE(
+      fails_with(doc.set_node_data_value("a", "key", std::nan("")), ErrorCode::invalid_argument));
+}
+
 }  // namespace
 }  // namespace trellis::crdt

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,41 @@ TEST(JoinEncodedFieldWrite, DamagedMessagesAreRefusedAsByDecode) {
   GraphDoc receiver = before;
   expect_joined_as_by_decode(receiver, trailing);
   EXPECT_EQ(receiver, before);
+}
+
+TEST(JoinEncodedFieldWrite, TextThatIsNotUtf8IsRefusedAsByDecodeAtAnyPositionOfAnyLength) {
+  // The path checks short ids, keys and values in a few loads, not byte by
+  // byte. For each length, a byte of 0xff (or 0xc3, a truncated sequence)
+  // at each position of the id, the key or the value.
+  for (std::size_t size = 1; size <= 20; ++size) {
+    Pair pair;
+    const std::string id(size, 'i');
+    const std::string key(size, 'k');
+    const std::string value(size, 'v');
+    applied(pair.sender.add_node({{"id", id}, {"data", {{key, "old"}}}}));
+    pair.receiver.join(pair.sender);
+    const Bytes good = bytes_of(pair.sender.set_node_data_value(id, key, value));
+    for (const std::string* text : {&id, &key, &value}) {
+      // The string as packed: a fixstr header, then its bytes.
+      Bytes packed{static_cast<std::uint8_t>(0xa0 | size)};
+      packed.insert(packed.end(), text->begin(), text->end());
+      const auto header = std::search(good.begin(), good.end(), packed.begin(), packed.end());
+      ASSERT_NE(header, good.end());
+      const std::size_t begin = static_cast<std::size_t>(header - good.begin()) + 1;
+      for (std::size_t at = 0; at < size; ++at) {
+        for (std::uint8_t byte : {std::uint8_t{0xff}, std::uint8_t{0xc3}}) {
+          Bytes damaged = good;
+          damaged[begin + at] = byte;
+          SCOPED_TRACE((*text)[0] + std::to_string(size) + " at " + std::to_string(at));
+          GraphDoc receiver = pair.receiver;
+          expect_joined_as_by_decode(receiver, damaged);
+          EXPECT_EQ(receiver, pair.receiver);
+        }
+      }
+    }
+    expect_joined_as_by_decode(pair.receiver, good);
+    EXPECT_EQ(pair.receiver, pair.sender);
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "crdt/crdt_testing.hpp"
@@ -158,6 +159,27 @@ TEST(VersionVector, EqualityComparesEntries) {
   EXPECT_EQ(make_vector({{kAlice, 1}, {kBob, 2}}), make_vector({{kBob, 2}, {kAlice, 1}}));
   EXPECT_NE(make_vector({{kAlice, 1}}), make_vector({{kAlice, 2}}));
   EXPECT_NE(make_vector({{kAlice, 1}}), make_vector({{kBob, 1}}));
+}
+
+TEST(VersionVector, AdvanceBehavesAlikeWithFewAndManyReplicas) {
+  // Up to eight entries are scanned, more are searched: the same answers.
+  for (std::uint64_t replicas : {1u, 7u, 8u, 9u, 30u}) {
+    VersionVector vector;
+    for (std::uint64_t round = 1; round <= 3; ++round) {
+      // Replicas in a scattered order, so that entries are inserted in
+      // the middle as well as at the ends.
+      for (std::uint64_t i = 0; i < replicas; ++i) {
+        const ReplicaId replica{1 + (i * 11) % replicas};  // 11: prime to each count
+        EXPECT_TRUE(vector.advance(replica, round)) << replicas << " replicas, round " << round;
+        EXPECT_FALSE(vector.advance(replica, round)) << "already there";
+        EXPECT_FALSE(vector.advance(replica, round + 2)) << "a gap";
+      }
+    }
+    EXPECT_EQ(vector.entries().size(), replicas);
+    for (const auto& [replica, seq] : vector.entries())
+      EXPECT_EQ(seq, 3u);
+    EXPECT_TRUE(std::is_sorted(vector.entries().begin(), vector.entries().end()));
+  }
 }
 
 }  // namespace

@@ -22,6 +22,13 @@ class CausalContext {
   // The next dot `replica` would issue: one past the highest seq of it known here.
   Dot next_dot(ReplicaId replica) const;
   void insert(Dot dot);
+  // Inserts `dot` unless the context holds it already; returns false, and
+  // changes nothing, when it does. One lookup where contains() then
+  // insert() make two, for the usual case: the next dot of its replica.
+  bool insert_new(Dot dot) {
+    if (dot.seq != 0 && cloud_.empty() && compact_.advance(dot.replica, dot.seq)) return true;
+    return insert_new_otherwise(dot);
+  }
   // Inserts every dot 1..seq of `replica` (a version-vector entry), in O(1)
   // of seq.
   void insert_up_to(ReplicaId replica, std::uint64_t seq);
@@ -60,6 +67,8 @@ class CausalContext {
 
  private:
   void absorb_cloud();
+  // insert_new for a dot that is not the next of its replica, or with a cloud.
+  bool insert_new_otherwise(Dot dot);
 
   VersionVector compact_;
   std::vector<Dot> cloud_;

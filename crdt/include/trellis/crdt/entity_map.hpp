@@ -96,17 +96,12 @@ struct StringHash {
   }
 };
 
-// Compares ids inline: std::string's == calls out to memcmp, and every
-// lookup compares at least one id.
+// Compares ids inline (names_equal): std::string's == calls out to memcmp,
+// and every lookup compares at least one id.
 struct StringEqual {
   using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const noexcept {
-    if (a.size() != b.size()) return false;
-    if (a.size() > 16) return std::memcmp(a.data(), b.data(), a.size()) == 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i]) return false;
-    }
-    return true;
+    return names_equal(a, b);
   }
 };
 
@@ -188,6 +183,11 @@ class EntityMap {
     const std::size_t at = find_slot(id);
     return at == kNone ? end() : const_iterator(&entities_[slots_[at].index]);
   }
+  // find() given hash_of(id), for a caller that hashed the id already.
+  iterator find(std::string_view id, std::uint32_t hash) {
+    const std::size_t at = find_slot(id, hash);
+    return at == kNone ? end() : iterator(&entities_[slots_[at].index]);
+  }
   std::size_t count(std::string_view id) const { return find_slot(id) == kNone ? 0 : 1; }
   bool contains(std::string_view id) const { return find_slot(id) != kNone; }
   // The state of `id`; throws std::out_of_range when there is none.
@@ -220,6 +220,33 @@ class EntityMap {
 
   friend bool operator==(const EntityMap& a, const EntityMap& b);
 
+  // The hash find() and prefetch() take.
+  static std::uint32_t hash_of(std::string_view id) {
+    return static_cast<std::uint32_t>(StringHash{}(id));
+  }
+  // Asks the processor to fetch the first line of the entity whose id may
+  // hash to `hash` (the first slot of that hash), without waiting for it
+  // and without comparing ids, which would wait. A decoder calls it as soon
+  // as it has read an id and goes on reading the rest of the message while
+  // the line, most likely not in any cache, is on its way. No effect on the
+  // map: a wrong guess costs one fetch.
+  // With `both_lines`, the second line too, which holds the entity's dots
+  // (present()).
+  void prefetch(std::uint32_t hash, bool both_lines = false) const {
+    if (slots_.empty()) return;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
+      const Slot& slot = slots_[at];
+      if (slot.index == kEmpty) return;
+      if (slot.hash == hash) {
+        const char* node = reinterpret_cast<const char*>(entities_[slot.index].get());
+        __builtin_prefetch(node);
+        if (both_lines) __builtin_prefetch(node + 64);
+        return;
+      }
+    }
+  }
+
  private:
   struct Slot {
     std::uint32_t hash;
@@ -228,9 +255,6 @@ class EntityMap {
   static constexpr std::uint32_t kEmpty = UINT32_MAX;
   static constexpr std::size_t kNone = SIZE_MAX;
 
-  static std::uint32_t hash_of(std::string_view id) {
-    return static_cast<std::uint32_t>(StringHash{}(id));
-  }
   // The slot holding `id`, or kNone.
   std::size_t find_slot(std::string_view id) const { return find_slot(id, hash_of(id)); }
   // The same, given hash_of(id) (try_emplace needs it again to insert).

@@ -7,6 +7,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -49,8 +50,30 @@ inline std::strong_ordering operator<=>(const FieldKey& key, const FieldKeyView&
   if (key.scope != view.scope) return key.scope <=> view.scope;
   return compare_names(key.name, view.name);
 }
+// Equality of names (and ids, entity_map.hpp), inline: sizes first, then a
+// name of up to 16 bytes in two overlapping loads (or three bytes) from each
+// side rather than a loop; longer ones through memcmp.
+inline bool names_equal(std::string_view a, std::string_view b) {
+  const std::size_t size = a.size();
+  if (size != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  const auto same = [&](std::size_t at, auto word) {
+    decltype(word) left;
+    decltype(word) right;
+    std::memcpy(&left, x + at, sizeof word);
+    std::memcpy(&right, y + at, sizeof word);
+    return left == right;
+  };
+  if (size > 16) return std::memcmp(x, y, size) == 0;
+  if (size >= 8) return same(0, std::uint64_t{}) && same(size - 8, std::uint64_t{});
+  if (size >= 4) return same(0, std::uint32_t{}) && same(size - 4, std::uint32_t{});
+  if (size == 0) return true;
+  return x[0] == y[0] && x[size / 2] == y[size / 2] && x[size - 1] == y[size - 1];
+}
+
 inline bool operator==(const FieldKey& key, const FieldKeyView& view) {
-  return key.scope == view.scope && compare_names(key.name, view.name) == 0;
+  return key.scope == view.scope && names_equal(key.name, view.name);
 }
 
 // LwwMap's one-byte fingerprint of a key (lww_map.hpp), the same for a

@@ -179,7 +179,9 @@ class GraphDoc {
   // The one implementation of every field write: the writes are
   // delta.fields, in any order, each key once; it fills in the rest of
   // `delta` (or, on an error, empties it).
-  std::optional<Error> write_fields(EntityKind kind, std::string_view id, FieldWriteDelta& delta);
+  // `id_hash` is EntityMap::hash_of(id).
+  std::optional<Error> write_fields(EntityKind kind, std::string_view id, std::uint32_t id_hash,
+                                    FieldWriteDelta& delta);
   Result<GraphDoc> remove_fields(EntityKind kind, std::string_view id,
                                  const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);

@@ -17,6 +17,7 @@
 // trusting no declared count beyond the bytes left, and run the check only
 // when reading fails, so that a msgpack fault is still the error reported.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -126,11 +127,28 @@ class MsgpackReader {
 
 namespace msgpack_detail {
 
+// `width` is 1, 2, 4 or 8: one load each, not a loop over the bytes.
+static_assert(std::endian::native == std::endian::little, "loads are byte-swapped");
 inline std::uint64_t load_big_endian(const std::uint8_t* at, std::size_t width) {
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < width; ++i)
-    value = (value << 8) | at[i];
-  return value;
+  switch (width) {
+    case 1:
+      return at[0];
+    case 2: {
+      std::uint16_t value;
+      std::memcpy(&value, at, sizeof value);
+      return __builtin_bswap16(value);
+    }
+    case 4: {
+      std::uint32_t value;
+      std::memcpy(&value, at, sizeof value);
+      return __builtin_bswap32(value);
+    }
+    default: {
+      std::uint64_t value;
+      std::memcpy(&value, at, sizeof value);
+      return __builtin_bswap64(value);
+    }
+  }
 }
 
 }  // namespace msgpack_detail

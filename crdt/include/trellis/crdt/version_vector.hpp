@@ -19,14 +19,32 @@ class VersionVector {
 
   VersionVector() = default;
 
-  std::uint64_t get(ReplicaId replica) const;
+  std::uint64_t get(ReplicaId replica) const {
+    if (entries_.size() > kScanned) return get_searched(replica);
+    for (const Entry& entry : entries_) {
+      if (entry.first == replica) return entry.second;
+    }
+    return 0;
+  }
   // Raises the entry of `replica` to at least `seq`.
   void raise(ReplicaId replica, std::uint64_t seq);
   // Raises the entry of `replica` to `seq` when it stands at seq - 1 (`seq`
   // is the next event in sequence) and returns true; otherwise returns false
   // and changes nothing. One lookup, where get() then raise() take two: the
   // common case of CausalContext::insert.
-  bool advance(ReplicaId replica, std::uint64_t seq);
+  bool advance(ReplicaId replica, std::uint64_t seq) {
+    // A document hears from a few replicas: scanned inline (every received
+    // transaction advances an entry), searched when there are many.
+    if (entries_.size() > kScanned) return advance_searched(replica, seq);
+    for (Entry& entry : entries_) {
+      if (entry.first == replica) {
+        if (entry.second + 1 != seq) return false;
+        entry.second = seq;
+        return true;
+      }
+    }
+    return advance_searched(replica, seq);
+  }
   bool contains(Dot dot) const { return dot.seq != 0 && dot.seq <= get(dot.replica); }
 
   void join(const VersionVector& other);
@@ -44,6 +62,10 @@ class VersionVector {
   friend bool operator==(const VersionVector&, const VersionVector&) = default;
 
  private:
+  static constexpr std::size_t kScanned = 8;
+  bool advance_searched(ReplicaId replica, std::uint64_t seq);
+  std::uint64_t get_searched(ReplicaId replica) const;
+
   std::vector<Entry> entries_;
 };
 

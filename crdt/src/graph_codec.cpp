@@ -381,23 +381,18 @@ void encode_to(const FieldWriteDelta& delta, Bytes& out) {
     if (value_bound == 0) break;
     ++reserved_fields;
   }
-  codec::append_reserved_tokens(out, bound, [&](codec::ReservedWriter& writer, auto& packer) {
-    codec::put_array(writer, is_edge ? 6 : 5);
-    codec::put_uint(writer, kTransactionFormatV1);
-    codec::put_uint(writer, delta.stamp.replica.value);
-    codec::put_uint(writer, delta.stamp.seq);
-    codec::put_uint(writer, delta.stamp.counter - delta.stamp.seq);
-    if (is_edge) codec::put_array(writer, 0);  // no nodes
-    codec::put_array(writer, 2);
-    codec::put_str(writer, delta.id);
-    codec::put_array(writer, static_cast<std::uint32_t>(delta.fields.size() * 2));
+  codec::append_reserved(out, bound, [&](auto& packer) {
+    packer.pack_array(is_edge ? 6 : 5);
+    packer.pack_uint64(kTransactionFormatV1);
+    packer.pack_uint64(delta.stamp.replica.value);
+    packer.pack_uint64(delta.stamp.seq);
+    packer.pack_uint64(delta.stamp.counter - delta.stamp.seq);
+    if (is_edge) packer.pack_array(0);  // no nodes
+    packer.pack_array(2);
+    pack_string(packer, delta.id);
+    packer.pack_array(static_cast<std::uint32_t>(delta.fields.size() * 2));
     for (std::size_t i = 0; i < reserved_fields; ++i) {
-      const FieldKey& key = delta.fields[i].key;
-      if (key.is_data()) {
-        codec::put_str(writer, key.name);
-      } else {
-        pack_field_key(packer, key);
-      }
+      pack_field_key(packer, delta.fields[i].key);
       codec::pack_field_value(packer, delta.fields[i].value);
     }
     if (reserved_fields < delta.fields.size()) {

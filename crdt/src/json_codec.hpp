@@ -6,7 +6,6 @@
 // The decimal extension is what makes typical canvas numbers (positions like
 // 120.5, parameters like -429.408) 4 to 6 bytes instead of 9.
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -70,65 +69,16 @@ struct ReservedWriter {
 };
 using ReservedPacker = msgpack::packer<ReservedWriter>;
 
-// Tokens written straight through a ReservedWriter, in the shortest form,
-// byte for byte what msgpack-c's packer writes: the header of a local
-// edit's delta is a dozen small tokens, and the packer's general path costs
-// more than writing them.
-inline void put_byte(ReservedWriter& writer, std::uint8_t byte) {
-  *writer.at++ = byte;
-}
-template <class Word>
-void put_big_endian(ReservedWriter& writer, std::uint8_t head, Word value) {
-  put_byte(writer, head);
-  for (int shift = 8 * static_cast<int>(sizeof(Word)) - 8; shift >= 0; shift -= 8)
-    put_byte(writer, static_cast<std::uint8_t>(value >> shift));
-}
-// The shortest form of `value` in msgpack's scheme: one byte, `fix_head |
-// value`, below `fix_limit`; otherwise the head byte of the 8-, 16-, 32- or
-// 64-bit form (`heads`, 0 where the kind has no such form) and the value.
-inline void put_shortest(ReservedWriter& writer, std::uint64_t value, std::uint8_t fix_head,
-                         std::uint64_t fix_limit, const std::array<std::uint8_t, 4>& heads) {
-  if (value < fix_limit) {
-    put_byte(writer, static_cast<std::uint8_t>(fix_head | value));
-  } else if (heads[0] != 0 && value <= 0xff) {
-    put_big_endian(writer, heads[0], static_cast<std::uint8_t>(value));
-  } else if (heads[1] != 0 && value <= 0xffff) {
-    put_big_endian(writer, heads[1], static_cast<std::uint16_t>(value));
-  } else if (heads[3] == 0 || value <= 0xffffffff) {
-    put_big_endian(writer, heads[2], static_cast<std::uint32_t>(value));
-  } else {
-    put_big_endian(writer, heads[3], value);
-  }
-}
-inline void put_uint(ReservedWriter& writer, std::uint64_t value) {
-  put_shortest(writer, value, 0x00, 0x80, {0xcc, 0xcd, 0xce, 0xcf});
-}
-inline void put_array(ReservedWriter& writer, std::uint32_t count) {
-  put_shortest(writer, count, 0x90, 16, {0, 0xdc, 0xdd, 0});
-}
-inline void put_str(ReservedWriter& writer, std::string_view text) {
-  put_shortest(writer, text.size(), 0xa0, 32, {0xd9, 0xda, 0xdb, 0});
-  writer.write(text.data(), text.size());
-}
-
-// Appends what `pack(ReservedWriter&, ReservedPacker&)` writes, which must
-// be at most `bound` bytes: some tokens straight through the writer
-// (put_uint and the rest above), the others through the packer, which
-// writes to the same writer.
+// Appends what `pack(ReservedPacker&)` writes, which must be at most `bound`
+// bytes.
 template <class Pack>
-void append_reserved_tokens(Bytes& out, std::size_t bound, Pack&& pack) {
+void append_reserved(Bytes& out, std::size_t bound, Pack&& pack) {
   const std::size_t start = out.size();
   out.resize(start + bound);
   ReservedWriter writer{out.data() + start};
   ReservedPacker packer(writer);
-  pack(writer, packer);
+  pack(packer);
   out.resize(static_cast<std::size_t>(writer.at - out.data()));
-}
-// The same, every token through the packer: `pack(ReservedPacker&)`.
-template <class Pack>
-void append_reserved(Bytes& out, std::size_t bound, Pack&& pack) {
-  append_reserved_tokens(out, bound,
-                         [&](ReservedWriter&, ReservedPacker& packer) { pack(packer); });
 }
 
 // Extension type numbers.

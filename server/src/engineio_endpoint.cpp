@@ -17,6 +17,7 @@
 #include "engineio_session.hpp"
 #include "http_routes.hpp"
 #include "identity.hpp"
+#include "lingering_close.hpp"
 #include "log.hpp"
 #include "run_on.hpp"
 #include "socketio_connection.hpp"
@@ -282,7 +283,7 @@ class EngineIoWebSocket final : public WebSocketLink,
   }
 
   ServerContext& context_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<LingeringTcpStream> ws_;
   ConnectionId id_;
   std::shared_ptr<EngineIoSession> session_;
   // A list, not a deque: an empty std::deque allocates about 500 bytes,

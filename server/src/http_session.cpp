@@ -1,6 +1,5 @@
 #include "http_session.hpp"
 
-#include <array>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -13,6 +12,7 @@
 
 #include "engineio_endpoint.hpp"
 #include "http_routes.hpp"
+#include "lingering_close.hpp"
 #include "log.hpp"
 #include "sync_connection.hpp"
 
@@ -26,10 +26,6 @@ namespace http = beast::http;
 // Request headers and bodies past these get 431 / 413: no endpoint needs more.
 constexpr std::size_t kMaxHeaderBytes = 16u << 10;
 constexpr std::size_t kMaxBodyBytes = 1u << 20;
-// How long, and how much, a refused request's remaining bytes are read and
-// dropped before the connection closes (drain_then_close).
-constexpr std::chrono::seconds kLingerTime{2};
-constexpr std::size_t kLingerBytes = 16u << 20;
 
 bool origin_allowed(const ServerConfig& config, const HttpRequest& request) {
   if (config.allowed_origins.empty()) return true;
@@ -49,25 +45,6 @@ HttpResponse plain_error(unsigned version, http::status status, std::string_view
   response.keep_alive(false);
   response.prepare_payload();
   return response;
-}
-
-// A lingering close. After a refusal (413 while the body is still coming,
-// 431, 400, 403) the client may still be sending; closing a socket with
-// unread bytes makes the kernel answer with a reset, and a reset can destroy
-// the refusal in the client's buffers before the client reads it: it would
-// see "connection reset" instead of the 413. So: stop sending (the client
-// reads the refusal, then its end of file), and read and drop what still
-// comes, until the client closes, for at most kLingerTime and kLingerBytes.
-asio::awaitable<void> drain_then_close(beast::tcp_stream& stream) {
-  boost::system::error_code error;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, error);
-  stream.expires_after(kLingerTime);
-  std::array<char, 4096> sink;
-  std::size_t drained = 0;
-  while (!error && drained < kLingerBytes) {
-    drained += co_await stream.async_read_some(asio::buffer(sink),
-                                               asio::redirect_error(asio::use_awaitable, error));
-  }
 }
 
 asio::awaitable<void> serve(ServerContext& context, std::shared_ptr<beast::tcp_stream> stream,
@@ -134,7 +111,8 @@ asio::awaitable<void> serve(ServerContext& context, std::shared_ptr<beast::tcp_s
     if (error || !response.keep_alive()) break;
   }
   if (refused) {
-    co_await drain_then_close(*stream);
+    // The client may still be sending the request refused (lingering_close.hpp).
+    co_await linger(*stream);
   } else {
     stream->socket().shutdown(asio::ip::tcp::socket::shutdown_send, error);
   }

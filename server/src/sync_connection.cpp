@@ -9,6 +9,7 @@
 
 #include "close_codes.hpp"
 #include "identity.hpp"
+#include "lingering_close.hpp"
 #include "log.hpp"
 #include "peer.hpp"
 #include "trellis/sync/message_codec.hpp"
@@ -348,7 +349,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   }
 
   ServerContext& context_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<LingeringTcpStream> ws_;
   OutboundQueue queue_;
   ConnectionId id_;
   std::shared_ptr<Workspace> workspace_;

@@ -23,7 +23,9 @@
 #include <atomic>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -171,22 +173,38 @@ class RawConnection {
   // Reads until the server closes the connection (true) or `timeout`
   // passes (0: only what is there now).
   bool read_until_closed(std::chrono::milliseconds timeout) {
-    if (closed_) return true;
+    read_until([](const std::string&) { return false; }, timeout);
+    return closed_;
+  }
+  // Reads until what was received satisfies `done` (true), the server
+  // closes, or `timeout` passes.
+  bool read_until(const std::function<bool(const std::string&)>& done,
+                  std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     char chunk[4096];
-    do {
+    while (!done(received_) && !closed_) {
       pollfd poll_fd{fd_, POLLIN, 0};
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (poll(&poll_fd, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) <= 0)
-        continue;
-      const ssize_t got = recv(fd_, chunk, sizeof chunk, 0);
-      if (got <= 0) return closed_ = true;
-      received_.append(chunk, static_cast<std::size_t>(got));
-    } while (Clock::now() < deadline);
-    return false;
+      if (poll(&poll_fd, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) > 0) {
+        const ssize_t got = recv(fd_, chunk, sizeof chunk, 0);
+        if (got <= 0) closed_ = true;
+        if (got > 0) received_.append(chunk, static_cast<std::size_t>(got));
+      }
+      if (Clock::now() >= deadline) break;
+    }
+    return done(received_);
   }
   const std::string& received() const { return received_; }
+  // Whether the peer reset the connection: a TCP RST arrived (once the
+  // peer's end of file came, the kernel reports it as EPIPE).
+  bool reset_by_peer() const {
+    int error = 0;
+    socklen_t size = sizeof error;
+    return getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size) == 0 &&
+           (error == ECONNRESET || error == EPIPE);
+  }
+  void shutdown_sending() { ::shutdown(fd_, SHUT_WR); }
 
  private:
   int fd_;
@@ -829,6 +847,66 @@ TEST(HostileText, InvalidUtf8InTextFramesIsRefusedWith1007) {
   EXPECT_TRUE(bystanders.open());
   expect_recovered(target, bystanders, connections, baseline, "utf8");
   expect_all_present(port, workspace, bystanders.acknowledged());
+}
+
+// A client's WebSocket frame (masked, as RFC 6455 requires of a client)
+// with a payload of less than 126 bytes.
+std::string client_frame(std::uint8_t opcode, std::string_view payload) {
+  constexpr char kMask[4] = {0x11, 0x22, 0x33, 0x44};
+  std::string frame{static_cast<char>(0x80 | opcode), static_cast<char>(0x80 | payload.size())};
+  frame.append(kMask, sizeof kMask);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    frame += static_cast<char>(payload[i] ^ kMask[i % 4]);
+  return frame;
+}
+
+// Frames a client sent before it read the server's close frame arrive after
+// the server failed the connection. The server must read them and the
+// client's answering close, and close only once the client has: closing
+// with them unread (Beast 1.74's own teardown closes after its first read)
+// makes the kernel reset the connection, and a client whose close frame is
+// still unread, or that is still answering it, loses it to the reset.
+TEST(HostileText, FramesCrossingTheCloseFrameDoNotResetTheConnection) {
+  Target target({});
+  ASSERT_TRUE(target.started());
+  const std::uint16_t port = target.port();
+  for (const std::string_view path : {std::string_view("/v1/sync"), kEngineIoWebSocket}) {
+    SCOPED_TRACE(std::string(path));
+    RawConnection client(port);
+    ASSERT_TRUE(client.connected());
+    ASSERT_TRUE(client.send("GET " + std::string(path) +
+                            " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            "Sec-WebSocket-Version: 13\r\n\r\n"));
+    ASSERT_TRUE(client.read_until(
+        [](const std::string& received) { return received.find("\r\n\r\n") != std::string::npos; },
+        5s));
+    ASSERT_EQ(client.received().rfind("HTTP/1.1 101", 0), 0u) << client.received();
+    // The server fails the connection with 1007 and stops sending: the
+    // close frame (unmasked: 0x88, length 2, the code) and then the end of
+    // the stream.
+    ASSERT_TRUE(client.send(client_frame(0x1, "\xff")));
+    ASSERT_TRUE(client.read_until_closed(5s));
+    EXPECT_NE(client.received().find(std::string("\x88\x02\x03\xef", 4)), std::string::npos)
+        << "no close frame with 1007";
+    // A frame that crossed the close frame, then (once the server has read
+    // it, which it shows by no longer counting the connection, or after half
+    // a second) the client's close. A reset can take a retransmission
+    // timeout (200 ms) to come back: watch for one for a second.
+    ASSERT_TRUE(client.send(client_frame(0x2, "crossing")));
+    const std::size_t others = 1;  // the request of /healthz itself
+    for (const auto until = Clock::now() + 500ms;
+         Clock::now() < until && open_connections(port).value_or(0) > others;)
+      std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(client.send(client_frame(0x8, "\x03\xef")));
+    bool reset = false;
+    for (const auto until = Clock::now() + 1s; Clock::now() < until && !reset;) {
+      std::this_thread::sleep_for(20ms);
+      reset = client.reset_by_peer();
+    }
+    EXPECT_FALSE(reset) << "the server reset the connection";
+    client.shutdown_sending();
+  }
 }
 
 // --- 4. Deeply nested JSON and huge arrays in Socket.IO events

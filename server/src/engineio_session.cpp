@@ -1,5 +1,6 @@
 #include "engineio_session.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <utility>
 
@@ -39,17 +40,47 @@ void EngineIoSession::arm_ping() {
   ping_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
     if (error || self->closed_) return;
     self->send_ping();
-    const std::uint64_t heartbeat = self->pings_sent_;
-    self->ping_timer_.expires_after(self->context_.config.ping_timeout);
-    self->ping_timer_.async_wait([self, heartbeat](boost::system::error_code error) {
-      if (error || self->closed_) return;
-      if (self->pongs_received_ < heartbeat) {
-        self->close("ping timeout");
-      } else {
-        self->arm_ping();
-      }
-    });
+    self->heartbeat_ = self->pings_sent_;
+    self->heartbeat_sent_ = Clock::now();
+    self->await_pong(self->context_.config.ping_timeout);
   });
+}
+
+void EngineIoSession::await_pong(Clock::duration wait) {
+  ping_timer_.expires_after(wait);
+  ping_timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+    if (!error && !self->closed_) self->check_pong();
+  });
+}
+
+// A client is not blamed for a pong the server has not read: the pong is
+// read in order behind the client's messages, and the server reads those
+// only as fast as the workspace takes them (a flooder's pong can wait behind
+// seconds of its own events). So the timeout runs only while the server
+// waits on the client, from the ping or from when reads last resumed; a
+// silent client withholds nothing and is closed ping_timeout after the ping.
+void EngineIoSession::check_pong() {
+  if (pongs_received_ >= heartbeat_) return arm_ping();
+  const Clock::duration timeout = context_.config.ping_timeout;
+  if (reads_withheld_ > 0) return await_pong(timeout);
+  const Clock::duration waited = Clock::now() - std::max(heartbeat_sent_, reads_resumed_at_);
+  if (waited < timeout) return await_pong(timeout - waited);
+  close("ping timeout");
+}
+
+// The transport reads the client's next message once `taken` is gone; the
+// copy returned also tells this session when that is.
+MessageTaken EngineIoSession::withholding_reads(MessageTaken taken) {
+  ++reads_withheld_;
+  return when_taken([self = shared_from_this(), taken]() mutable {
+    asio::post(self->strand_, [self] { self->reads_resumed(); });
+    taken.reset();
+  });
+}
+
+void EngineIoSession::reads_resumed() {
+  --reads_withheld_;
+  reads_resumed_at_ = Clock::now();
 }
 
 void EngineIoSession::send_ping() {
@@ -131,7 +162,7 @@ void EngineIoSession::on_post(std::string_view body,
     return answered(packets.error().message);
   }
   const MessageTaken taken =
-      when_taken([answered = std::move(answered)] { answered(std::nullopt); });
+      withholding_reads(when_taken([answered = std::move(answered)] { answered(std::nullopt); }));
   for (const EioPacket& packet : *packets) {
     on_packet(packet, taken);
     if (closed_) break;
@@ -173,7 +204,7 @@ void EngineIoSession::on_websocket_packet(const EioPacket& packet, bool from_upg
     close("unexpected packet during upgrade");
     return;
   }
-  on_packet(packet, taken);
+  on_packet(packet, withholding_reads(std::move(taken)));
 }
 
 void EngineIoSession::on_websocket_closed(const WebSocketLink* websocket) {

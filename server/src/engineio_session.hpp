@@ -11,7 +11,10 @@
 //             stops polling), then "5": from then on everything goes over
 //             the WebSocket, starting with what was queued.
 // Heartbeat: the server sends "2" every ping_interval; without a "3" within
-// ping_timeout the session closes. The outbound queue is bounded
+// ping_timeout the session closes. That timeout counts only time the server
+// spends waiting on the client: while it withholds reads (below) the pong
+// may be behind the client's own unread messages, so the clock stops, and
+// it starts again from when reads resume. The outbound queue is bounded
 // (outbound_queue_bytes): past it the session closes (the client reconnects
 // and resyncs); a message alone in the queue is always taken, whatever its
 // size (a workspace_sync may be larger than the bound).
@@ -25,6 +28,7 @@
 #include "trellis/net/asio.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -99,10 +103,16 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   void on_websocket_closed(const WebSocketLink* websocket);
 
  private:
+  using Clock = std::chrono::steady_clock;
+
   void on_packet(const adapters::EioPacket& packet, const MessageTaken& taken);
   void enqueue(adapters::EioPacket packet);
   void flush_poll();
   void arm_ping();
+  void await_pong(Clock::duration wait);
+  void check_pong();
+  MessageTaken withholding_reads(MessageTaken taken);
+  void reads_resumed();
 
   ServerContext& context_;
   std::string sid_;
@@ -121,6 +131,11 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   std::vector<std::uint64_t> ping_marks_;  // of pings not yet answered, oldest first
   std::uint64_t pings_sent_ = 0;
   std::uint64_t pongs_received_ = 0;
+  std::uint64_t heartbeat_ = 0;  // the ping whose pong the timer waits for
+  Clock::time_point heartbeat_sent_{};
+  // Messages of the client not yet taken: the transport reads nothing more.
+  std::size_t reads_withheld_ = 0;
+  Clock::time_point reads_resumed_at_{};
   bool closed_ = false;
 };
 

@@ -10,8 +10,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <thread>
 
 #include "support/server_fixture.hpp"
+#include "support/socketio_test_client.hpp"
 
 namespace trellis::testing {
 namespace {
@@ -19,6 +21,12 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
 
 // Reads what the server sends until it closes, within `timeout`; whether it
 // closed, and what it sent.
@@ -94,6 +102,52 @@ TEST(Limits, ASilentPeerIsDisconnectedAndLeavesEveryonesPresence) {
   };
   ASSERT_TRUE(watcher.run_until(left, 5s)) << "the silent peer's user left everyone's presence";
   EXPECT_TRUE(watcher.open()) << "a peer that answers pings stays connected";
+}
+
+// The Engine.IO heartbeat does not blame a client for a pong the server has
+// not read. A flooder's pong waits in the socket behind its own events,
+// which the server reads one per workspace turn; with a heartbeat far
+// shorter than that wait the session stays and every event is acknowledged.
+// Once the client goes silent, the heartbeat still closes it.
+TEST(Limits, ASocketIoPongBehindTheClientsOwnEventsIsWaitedForAndSilenceIsNot) {
+  auto config = test_config();
+  config.ping_interval = 100ms;
+  // Beast's idle timeout of the Engine.IO WebSocket is interval + twice
+  // this: 500 ms without a byte read, which a loaded machine stays under.
+  config.ping_timeout = 200ms;
+  auto server = start_server(config);
+  // Encoded beforehand: a client busy encoding does not answer pings either.
+  constexpr std::uint64_t kEvents = kSanitized ? 10'000 : 50'000;
+  std::vector<std::string> frames;
+  for (std::uint64_t i = 0; i < kEvents; ++i) {
+    // An EVENT ("42"), the last one asking for ack 2.
+    frames.push_back((i + 1 == kEvents ? "422" : "42") +
+                     std::string("[\"node_data_update\",{\"nodeId\":\"hot\",\"workspaceId\":"
+                                 "\"ws-pong\",\"data\":{\"v\":") +
+                     std::to_string(i) + "}}]");
+  }
+  SocketIoTestClient flooder(server->port());
+  ASSERT_TRUE(flooder.connect());
+  ASSERT_TRUE(flooder.join("ws-pong", "flooder"));
+  const crdt::Json node = box("hot");
+  flooder.emit("node_change", {{"type", "add"}, {"node", node}, {"workspaceId", "ws-pong"}}, 1);
+  // Queued at once: every pong the client sends goes behind all of them.
+  const auto started = std::chrono::steady_clock::now();
+  for (std::string& frame : frames)
+    flooder.send_frame(std::move(frame));
+  ASSERT_TRUE(flooder.run_until([&] { return flooder.ack(2) || !flooder.open(); }, 120s));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  EXPECT_TRUE(flooder.open()) << "closed (code " << flooder.close_code().value_or(0) << ") after "
+                              << took.count() << " ms";
+  EXPECT_TRUE(flooder.ack(2) && flooder.ack(2)->value("ok", false));
+  // Without this the heartbeat was never behind the flood.
+  EXPECT_GT(took, config.ping_interval + config.ping_timeout)
+      << "the flood was too short to hold a pong back";
+  // Silent (its I/O no longer driven): closed after a ping goes unanswered.
+  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(flooder.run_until([&] { return !flooder.open(); }, 5s))
+      << "a client that stopped answering pings is still connected";
 }
 
 TEST(Limits, AClientTricklingItsHeadersIsCutOff) {

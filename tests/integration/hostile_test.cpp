@@ -1118,6 +1118,10 @@ TEST(HostileBackpressure, SocketIoFloodsArePacedLikeNativeOnes) {
   // Tiny node_data_update events of one node, every thousandth (and the
   // last) asking for an ack; then a burst of the huge containers of test 4.
   bool acknowledged = false;
+  // Built before the flooder connects: a client busy building 30 MB of JSON
+  // reads nothing and answers no ping (8-10 s under ASan with a busy loop
+  // beside it, and past the 20 s ping timeout on a busier machine).
+  const std::vector<std::string> huge_events = huge_container_events(workspace);
   const UnderAttack attacked = while_attacked(target, bystanders, [&] {
     SocketIoTestClient flooder(port);
     if (!flooder.connect() || !flooder.join(workspace, "flooder")) return;
@@ -1135,7 +1139,7 @@ TEST(HostileBackpressure, SocketIoFloodsArePacedLikeNativeOnes) {
         flooder.run_until([&] { return flooder.pending_writes() < 100; }, 30s);
     }
     for (int burst = 0; burst < 10; ++burst) {
-      for (const std::string& frame : huge_container_events(workspace))
+      for (const std::string& frame : huge_events)
         flooder.send_frame(frame);
     }
     acknowledged = flooder.run_until(

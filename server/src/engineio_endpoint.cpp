@@ -127,11 +127,11 @@ class EngineIoWebSocket final : public WebSocketLink,
       if (self->closing_) return;
       self->queued_bytes_ += text.size();
       self->queue_.push_back(std::move(text));
-      // A message alone in the queue is always taken, whatever its size (a
-      // workspace_sync may be larger than the bound): the bound is on the
-      // backlog, as in OutboundQueue.
-      if (self->queue_.size() > 1 &&
-          self->queued_bytes_ > self->context_.config.outbound_queue_bytes) {
+      // The oldest message waiting is always taken, whatever its size (a
+      // workspace_sync may be larger than the bound, and a ping follows
+      // it at once): the bound is on the backlog behind it.
+      if (self->queued_bytes_ - self->queue_.front().size() >
+          self->context_.config.outbound_queue_bytes) {
         // A slow consumer: close; the client reconnects and resyncs.
         self->context_.metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
         self->queue_.clear();

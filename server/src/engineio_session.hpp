@@ -16,8 +16,9 @@
 // may be behind the client's own unread messages, so the clock stops, and
 // it starts again from when reads resume. The outbound queue is bounded
 // (outbound_queue_bytes): past it the session closes (the client reconnects
-// and resyncs); a message alone in the queue is always taken, whatever its
-// size (a workspace_sync may be larger than the bound).
+// and resyncs). The bound is on what waits behind the oldest message: that
+// one is always taken, whatever its size (a workspace_sync may be larger
+// than the bound, and a ping is queued right behind it).
 // Backpressure: a client's message is handed on with a MessageTaken token;
 // the WebSocket reader reads the next frame, and a polling POST is answered,
 // only once every token of what it carried is gone (the workspace ran the

@@ -31,11 +31,7 @@ void VersionVector::raise(ReplicaId replica, std::uint64_t seq) {
 
 bool VersionVector::advance_searched(ReplicaId replica, std::uint64_t seq) {
   auto at = entries_.begin() + (find_entry(entries_, replica) - entries_.cbegin());
-  if (at != entries_.end() && at->first == replica) {
-    if (at->second + 1 != seq) return false;
-    at->second = seq;
-    return true;
-  }
+  if (at != entries_.end() && at->first == replica) return advance_entry(*at, seq);
   if (seq != 1) return false;
   entries_.insert(at, Entry{replica, seq});
   return true;

@@ -175,18 +175,16 @@ class EntityMap {
   bool empty() const { return entities_.empty(); }
   std::size_t size() const { return entities_.size(); }
 
-  iterator find(std::string_view id) {
-    const std::size_t at = find_slot(id);
-    return at == kNone ? end() : iterator(&entities_[slots_[at].index]);
-  }
-  const_iterator find(std::string_view id) const {
-    const std::size_t at = find_slot(id);
-    return at == kNone ? end() : const_iterator(&entities_[slots_[at].index]);
-  }
+  iterator find(std::string_view id) { return find(id, hash_of(id)); }
+  const_iterator find(std::string_view id) const { return find(id, hash_of(id)); }
   // find() given hash_of(id), for a caller that hashed the id already.
   iterator find(std::string_view id, std::uint32_t hash) {
     const std::size_t at = find_slot(id, hash);
     return at == kNone ? end() : iterator(&entities_[slots_[at].index]);
+  }
+  const_iterator find(std::string_view id, std::uint32_t hash) const {
+    const std::size_t at = find_slot(id, hash);
+    return at == kNone ? end() : const_iterator(&entities_[slots_[at].index]);
   }
   std::size_t count(std::string_view id) const { return find_slot(id) == kNone ? 0 : 1; }
   bool contains(std::string_view id) const { return find_slot(id) != kNone; }

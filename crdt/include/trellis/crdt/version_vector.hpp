@@ -21,10 +21,8 @@ class VersionVector {
 
   std::uint64_t get(ReplicaId replica) const {
     if (entries_.size() > kScanned) return get_searched(replica);
-    for (const Entry& entry : entries_) {
-      if (entry.first == replica) return entry.second;
-    }
-    return 0;
+    const Entry* entry = scan(*this, replica);
+    return entry ? entry->second : 0;
   }
   // Raises the entry of `replica` to at least `seq`.
   void raise(ReplicaId replica, std::uint64_t seq);
@@ -35,13 +33,8 @@ class VersionVector {
   bool advance(ReplicaId replica, std::uint64_t seq) {
     // A document hears from a few replicas: scanned inline (every received
     // transaction advances an entry), searched when there are many.
-    if (entries_.size() > kScanned) return advance_searched(replica, seq);
-    for (Entry& entry : entries_) {
-      if (entry.first == replica) {
-        if (entry.second + 1 != seq) return false;
-        entry.second = seq;
-        return true;
-      }
+    if (entries_.size() <= kScanned) {
+      if (Entry* entry = scan(*this, replica)) return advance_entry(*entry, seq);
     }
     return advance_searched(replica, seq);
   }
@@ -63,6 +56,21 @@ class VersionVector {
 
  private:
   static constexpr std::size_t kScanned = 8;
+  // The entry of `replica` by a linear scan, or null: for at most kScanned
+  // entries, where it beats the binary search. `self` is *this, const or not.
+  template <class Self>
+  static auto scan(Self& self, ReplicaId replica) -> decltype(self.entries_.data()) {
+    for (auto& entry : self.entries_) {
+      if (entry.first == replica) return &entry;
+    }
+    return nullptr;
+  }
+  // advance() on the entry found.
+  static bool advance_entry(Entry& entry, std::uint64_t seq) {
+    if (entry.second + 1 != seq) return false;
+    entry.second = seq;
+    return true;
+  }
   bool advance_searched(ReplicaId replica, std::uint64_t seq);
   std::uint64_t get_searched(ReplicaId replica) const;
 

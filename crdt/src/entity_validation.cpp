@@ -10,29 +10,45 @@ namespace trellis::crdt {
 
 namespace {
 
+// The rules for a scalar value, in one place: finite numbers, strings of
+// valid text. False for containers and for anything that is not JSON.
+bool is_valid_scalar(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+    case Json::value_t::boolean:
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return true;
+    case Json::value_t::number_float:
+      return std::isfinite(value.get_ref<const double&>());
+    case Json::value_t::string:
+      return is_valid_text(value.get_ref<const std::string&>());
+    default:
+      return false;
+  }
+}
+
 std::optional<Error> validate_value_at(const Json& value, std::string_view where,
                                        std::size_t depth) {
   if (depth > limits::kMaxValueDepth) {
     return make_error(ErrorCode::limit_exceeded,
                       "value of '" + std::string(where) + "' is nested too deeply");
   }
+  if (is_valid_scalar(value)) return std::nullopt;
+  // What is left: containers, and the refusals, each naming its rule.
   switch (value.type()) {
     case Json::value_t::number_float:
-      if (!std::isfinite(value.get<double>())) {
-        return make_error(ErrorCode::invalid_argument,
-                          "value of '" + std::string(where) + "' is not a finite number");
-      }
-      return std::nullopt;
-    case Json::value_t::string:
-      if (value.get_ref<const std::string&>().size() > limits::kMaxStringBytes) {
+      return make_error(ErrorCode::invalid_argument,
+                        "value of '" + std::string(where) + "' is not a finite number");
+    case Json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      if (text.size() > limits::kMaxStringBytes) {
         return make_error(ErrorCode::limit_exceeded,
                           "a string in '" + std::string(where) + "' is too long");
       }
-      if (!is_utf8(value.get_ref<const std::string&>())) {
-        return make_error(ErrorCode::invalid_argument,
-                          "a string in '" + std::string(where) + "' is not UTF-8");
-      }
-      return std::nullopt;
+      return make_error(ErrorCode::invalid_argument,
+                        "a string in '" + std::string(where) + "' is not UTF-8");
+    }
     case Json::value_t::array:
     case Json::value_t::object:
       if (value.size() > limits::kMaxContainerElements) {
@@ -40,11 +56,11 @@ std::optional<Error> validate_value_at(const Json& value, std::string_view where
                           "a container in '" + std::string(where) + "' has too many elements");
       }
       for (const auto& [key, element] : value.items()) {
-        if (value.is_object() && key.size() > limits::kMaxStringBytes) {
-          return make_error(ErrorCode::limit_exceeded,
-                            "an object key in '" + std::string(where) + "' is too long");
-        }
-        if (value.is_object() && !is_utf8(key)) {
+        if (value.is_object() && !is_valid_text(key)) {
+          if (key.size() > limits::kMaxStringBytes) {
+            return make_error(ErrorCode::limit_exceeded,
+                              "an object key in '" + std::string(where) + "' is too long");
+          }
           return make_error(ErrorCode::invalid_argument,
                             "an object key in '" + std::string(where) + "' is not UTF-8");
         }
@@ -110,26 +126,24 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+// Below, each refusal names the first rule broken, in the order the rules
+// are listed; the rules themselves are the is_valid_* predicates.
 std::optional<Error> validate_id(std::string_view id) {
+  if (is_valid_id(id)) return std::nullopt;
   if (id.empty()) return make_error(ErrorCode::invalid_argument, "an id must not be empty");
   if (!is_utf8(id)) return make_error(ErrorCode::invalid_argument, "an id is not UTF-8");
-  if (id.size() > limits::kMaxIdBytes) {
-    return make_error(ErrorCode::limit_exceeded,
-                      "an id is longer than " + std::to_string(limits::kMaxIdBytes) + " bytes");
-  }
-  return std::nullopt;
+  return make_error(ErrorCode::limit_exceeded,
+                    "an id is longer than " + std::to_string(limits::kMaxIdBytes) + " bytes");
 }
 
 std::optional<Error> validate_field_name(std::string_view name) {
+  if (is_valid_field_name(name)) return std::nullopt;
   if (!is_utf8(name)) {
     return make_error(ErrorCode::invalid_argument, "a field name is not UTF-8");
   }
-  if (name.size() > limits::kMaxFieldNameBytes) {
-    return make_error(
-        ErrorCode::limit_exceeded,
-        "a field name is longer than " + std::to_string(limits::kMaxFieldNameBytes) + " bytes");
-  }
-  return std::nullopt;
+  return make_error(
+      ErrorCode::limit_exceeded,
+      "a field name is longer than " + std::to_string(limits::kMaxFieldNameBytes) + " bytes");
 }
 
 std::optional<Error> validate_field_key(const FieldKey& key) {
@@ -141,25 +155,8 @@ std::optional<Error> validate_field_key(const FieldKey& key) {
 }
 
 std::optional<Error> validate_value(const Json& value, std::string_view where) {
-  // A valid scalar, nearly every value written, is passed here; anything
-  // else, and every refusal with its message, goes the general way.
-  switch (value.type()) {
-    case Json::value_t::null:
-    case Json::value_t::boolean:
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-      return std::nullopt;
-    case Json::value_t::number_float:
-      if (std::isfinite(value.get_ref<const double&>())) return std::nullopt;
-      break;
-    case Json::value_t::string: {
-      const auto& text = value.get_ref<const std::string&>();
-      if (text.size() <= limits::kMaxStringBytes && is_utf8(text)) return std::nullopt;
-      break;
-    }
-    default:
-      break;
-  }
+  // A valid scalar, nearly every value written, without the call below.
+  if (is_valid_scalar(value)) return std::nullopt;
   return validate_value_at(value, where, 1);
 }
 

@@ -59,6 +59,12 @@ inline bool is_valid_id(std::string_view id) {
 inline bool is_valid_field_name(std::string_view name) {
   return name.size() <= limits::kMaxFieldNameBytes && is_utf8(name);
 }
+// The text of a JSON string or object key: within kMaxStringBytes and
+// UTF-8. The predicate of validate_value's string rules and of
+// codec::check_text.
+inline bool is_valid_text(std::string_view text) {
+  return text.size() <= limits::kMaxStringBytes && is_utf8(text);
+}
 
 std::optional<Error> validate_id(std::string_view id);
 std::optional<Error> validate_field_name(std::string_view name);

@@ -34,7 +34,7 @@ bool read_value(MsgpackReader& reader, FieldWriteValue& value) {
   if (reader.next_str(value.text)) {
     value.kind = FieldWriteValue::Kind::text;
     // codec::check_text's predicate, without building its error.
-    return value.text.size() <= limits::kMaxStringBytes && is_utf8(value.text);
+    return is_valid_text(value.text);
   }
   MsgpackReader ahead = reader;
   std::int8_t type;

@@ -109,11 +109,11 @@ Result<Json> decimal_value(std::span<const std::uint8_t> data) {
 }  // namespace
 
 std::optional<Error> check_text(std::string_view text, const char* what) {
+  if (is_valid_text(text)) return std::nullopt;
   if (text.size() > limits::kMaxStringBytes) {
     return make_error(ErrorCode::limit_exceeded, std::string(what) + " is too long");
   }
-  if (!is_utf8(text)) return malformed(std::string(what) + " is not UTF-8");
-  return std::nullopt;
+  return malformed(std::string(what) + " is not UTF-8");
 }
 
 namespace {

@@ -51,12 +51,27 @@ export async function waitConnected(page) {
   await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: WAIT_MS });
 }
 
-// Adds a node from the sidebar by clicking, returns its id.
+// The on-screen rectangles of the nodes that overlap node `nodeId`'s.
+function overlappingNodes(page, nodeId) {
+  return page.locator('.react-flow__node').evaluateAll((elements, id) => {
+    const rectOf = (element) => element.getBoundingClientRect();
+    const mine = rectOf(elements.find((element) => element.dataset.id === id));
+    return elements.filter((element) => element.dataset.id !== id).filter((element) => {
+      const other = rectOf(element);
+      return mine.left < other.right && other.left < mine.right && mine.top < other.bottom && other.top < mine.bottom;
+    }).map((element) => element.dataset.id);
+  }, nodeId);
+}
+
+// Adds a node from the sidebar by clicking, checks that it covers no other
+// node (a click would land on the wrong one), returns its id.
 export async function clickToAdd(page, type) {
   const before = new Set(await nodeIds(page));
   await page.getByTestId(`add-${type}`).click();
   const after = await eventually(() => nodeIds(page), (ids) => ids.length === before.size + 1, `a new ${type} node`);
-  return after.find((id) => !before.has(id));
+  const added = after.find((id) => !before.has(id));
+  await eventually(() => overlappingNodes(page, added), (ids) => ids.length === 0, `the new ${type} clear of the other nodes`, 1000);
+  return added;
 }
 
 // Adds a node by dragging it from the sidebar onto the canvas at (x, y)

@@ -1,21 +1,38 @@
-// The component library: click a type to add it in the middle of the view,
-// or drag it onto the canvas.
+// The component library: click a type to add it in the middle of the view
+// (at the nearest place there that covers no other node), or drag it onto the
+// canvas.
 import { useStoreApi } from '@xyflow/react';
 import { NODE_TYPES, NODE_TYPE_NAMES } from '../graph/nodeTypes.js';
+import { freeSpot } from '../graph/freeSpot.js';
 import { newNode } from '../graph/newElements.js';
 import { workspaceStore } from '../store/workspaceStore.js';
 import { NODE_TYPE_DRAG_FORMAT } from './FlowCanvas.jsx';
 
-// Spreads repeated clicks a little so new nodes do not stack exactly.
-const jitter = () => Math.round((Math.random() - 0.5) * 240);
+// A node not yet drawn (just added, or drawn by no one yet) is taken to be
+// this big: about a parametric node with three parameters.
+const UNMEASURED_SIZE = { width: 170, height: 110 };
+
+// The other nodes' rectangles in flow units: as drawn where React Flow has
+// measured them, else at their stored position with the estimated size.
+function occupiedRects(nodes, nodeLookup) {
+  return nodes.map((node) => {
+    const drawn = nodeLookup.get(node.id);
+    const position = drawn?.internals?.positionAbsolute ?? node.position;
+    const width = drawn?.measured?.width ?? UNMEASURED_SIZE.width;
+    const height = drawn?.measured?.height ?? UNMEASURED_SIZE.height;
+    return { x: position.x, y: position.y, width, height };
+  });
+}
 
 export default function Sidebar() {
   const flow = useStoreApi();
 
   const addAtCenter = (type) => {
-    const { width, height, transform: [x, y, zoom] } = flow.getState();
-    const center = { x: (width / 2 - x) / zoom - 80 + jitter(), y: (height / 2 - y) / zoom - 40 + jitter() };
-    workspaceStore.getState().addNode(newNode(type, center));
+    const { width, height, transform: [x, y, zoom], nodeLookup } = flow.getState();
+    const middle = { x: (width / 2 - x) / zoom, y: (height / 2 - y) / zoom };
+    const preferred = { x: middle.x - UNMEASURED_SIZE.width / 2, y: middle.y - UNMEASURED_SIZE.height / 2 };
+    const store = workspaceStore.getState();
+    store.addNode(newNode(type, freeSpot(preferred, UNMEASURED_SIZE, occupiedRects(store.nodes, nodeLookup))));
   };
 
   return (

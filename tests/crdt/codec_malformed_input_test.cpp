@@ -19,14 +19,9 @@
 #include "crdt/support/malformed_messages.hpp"
 #include "crdt/support/msgpack_writer.hpp"
 #include "crdt/support/state_comparison.hpp"
+#include "sanitized_build.hpp"
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/crdt/limits.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TRELLIS_TEST_UNDER_ASAN 1
-#else
-#define TRELLIS_TEST_UNDER_ASAN 0
-#endif
 
 namespace trellis::crdt::testkit {
 namespace {
@@ -935,7 +930,7 @@ TEST(GraphCodecRejects, HugeDeclaredLengthsWithoutAllocating) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     expect_rejected(c.name, c.bytes, c.expected);
-    if (!TRELLIS_TEST_UNDER_ASAN) {
+    if (!trellis::testing::kSanitized) {
       EXPECT_LT(heap_growth_of_decode(c.bytes, c.expected), 64u * 1024u)
           << "a " << c.bytes.size() << "-byte input made decode allocate";
     }
@@ -948,7 +943,7 @@ TEST(GraphCodecRejects, HugeDeclaredLengthsWithoutAllocating) {
 // input size by the nesting depth. The decoder checks the input as msgpack
 // without allocating before it builds anything.
 TEST(GraphCodecRejects, DecodingAllocatesInProportionToTheInput) {
-  if (TRELLIS_TEST_UNDER_ASAN) GTEST_SKIP() << "mallinfo2 does not see ASan's allocator";
+  if (trellis::testing::kSanitized) GTEST_SKIP() << "mallinfo2 does not see ASan's allocator";
   const std::size_t size = 1 << 20;
   MsgpackWriter writer;
   std::size_t headers = 0;

@@ -31,6 +31,7 @@
 #include <set>
 #include <thread>
 
+#include "sanitized_build.hpp"
 #include "support/child_process.hpp"
 #include "support/process_probe.hpp"
 #include "support/server_fixture.hpp"
@@ -44,12 +45,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 constexpr std::size_t kMiB = std::size_t{1} << 20;
 

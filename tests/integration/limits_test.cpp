@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <thread>
 
+#include "sanitized_build.hpp"
 #include "support/server_fixture.hpp"
 #include "support/socketio_test_client.hpp"
 
@@ -21,12 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using asio::ip::tcp;
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 // Reads what the server sends until it closes, within `timeout`; whether it
 // closed, and what it sent.

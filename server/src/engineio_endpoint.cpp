@@ -19,6 +19,7 @@
 #include "identity.hpp"
 #include "lingering_close.hpp"
 #include "log.hpp"
+#include "outbound_bound.hpp"
 #include "run_on.hpp"
 #include "socketio_connection.hpp"
 #include "websocket_closing.hpp"
@@ -127,11 +128,10 @@ class EngineIoWebSocket final : public WebSocketLink,
       if (self->closing_) return;
       self->queued_bytes_ += text.size();
       self->queue_.push_back(std::move(text));
-      // The oldest message waiting is always taken, whatever its size (a
-      // workspace_sync may be larger than the bound, and a ping follows
-      // it at once): the bound is on the backlog behind it.
-      if (self->queued_bytes_ - self->queue_.front().size() >
-          self->context_.config.outbound_queue_bytes) {
+      // The front is the next to write; one in flight has left the queue
+      // (outbound_bound.hpp).
+      if (backlog_over_bound(self->queued_bytes_, self->queue_.front().size(),
+                             self->context_.config.outbound_queue_bytes)) {
         // A slow consumer: close; the client reconnects and resyncs.
         self->context_.metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
         self->queue_.clear();

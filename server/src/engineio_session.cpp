@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "log.hpp"
+#include "outbound_bound.hpp"
 
 namespace trellis::server {
 
@@ -106,13 +107,11 @@ void EngineIoSession::enqueue(EioPacket packet) {
   }
   queued_bytes_ += packet.data.size() + 1;
   queued_.push_back(std::move(packet));
-  // The bound is on the backlog behind the oldest message, as over the
-  // WebSocket: the oldest is always taken, whatever its size. A
-  // workspace_sync past the bound is followed at once by a ping (the
-  // connection's sync barrier); when the client's next GET was not yet in,
-  // a bound on the whole queue closed every such joiner.
-  const std::size_t oldest_bytes = queued_.front().data.size() + 1;
-  if (queued_bytes_ - oldest_bytes > context_.config.outbound_queue_bytes) {
+  // A workspace_sync past the bound is followed at once by a ping (the
+  // connection's sync barrier); when the client's next GET is not yet in,
+  // both wait here (outbound_bound.hpp).
+  if (backlog_over_bound(queued_bytes_, queued_.front().data.size() + 1,
+                         context_.config.outbound_queue_bytes)) {
     context_.metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
     close("slow consumer: the outbound queue is full");
     return;

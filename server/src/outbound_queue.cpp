@@ -4,6 +4,7 @@
 #include <variant>
 #include <vector>
 
+#include "outbound_bound.hpp"
 #include "trellis/crdt/causal_context.hpp"
 #include "trellis/crdt/graph_doc.hpp"
 #include "trellis/sync/message_codec.hpp"
@@ -52,7 +53,7 @@ PushResult OutboundQueue::push(Kind kind, Frame frame, std::string_view user_id)
   if (was_empty) return PushResult::queued;
 
   PushResult result = PushResult::queued;
-  if (pending_bytes_ > merge_bytes_threshold_ || entries_.size() > merge_entries_threshold_) {
+  if (backlog_bytes() > merge_bytes_threshold_ || entries_.size() > merge_entries_threshold_) {
     if (delta_count_ >= 2 && merge_deltas()) result = PushResult::merged;
     raise_merge_thresholds();
   }
@@ -67,7 +68,7 @@ Frame OutboundQueue::pop() {
   if (entries_.empty()) return nullptr;
   Frame frame = entries_.front().frame;
   erase(entries_.begin());
-  if (pending_bytes_ <= soft_limit() && entries_.size() <= max_entries_ / 2) {
+  if (backlog_bytes() <= soft_limit() && entries_.size() <= max_entries_ / 2) {
     reset_merge_thresholds();
   }
   return frame;
@@ -105,7 +106,9 @@ bool OutboundQueue::merge_deltas() {
   crdt::CausalContext covers;
   std::vector<Entries::iterator> parts;
   std::size_t parts_bytes = 0;
-  for (auto entry = entries_.begin(); entry != entries_.end(); ++entry) {
+  // Not the oldest frame: it is exempt from the bound (outbound_bound.hpp),
+  // and a merge into it would move the whole backlog out of the bound.
+  for (auto entry = std::next(entries_.begin()); entry != entries_.end(); ++entry) {
     if (entry->kind != Kind::delta) continue;
     auto message = sync::decode_message(*entry->frame, max_frame_bytes_);
     if (!message) continue;
@@ -135,11 +138,16 @@ void OutboundQueue::drop_presence() {
 }
 
 bool OutboundQueue::over_hard_limits() const {
-  return pending_bytes_ > hard_limit_ || entries_.size() > max_entries_;
+  if (entries_.size() > max_entries_) return true;
+  return backlog_over_bound(pending_bytes_, oldest_bytes(), hard_limit_);
+}
+
+std::size_t OutboundQueue::oldest_bytes() const {
+  return entries_.empty() ? 0 : entries_.front().frame->size();
 }
 
 void OutboundQueue::raise_merge_thresholds() {
-  merge_bytes_threshold_ = halfway(pending_bytes_, soft_limit(), hard_limit_);
+  merge_bytes_threshold_ = halfway(backlog_bytes(), soft_limit(), hard_limit_);
   merge_entries_threshold_ = halfway(entries_.size(), max_entries_ / 2, max_entries_);
 }
 

@@ -20,27 +20,30 @@
 //
 // Slow-consumer policy. A peer that reads more slowly than its workspace
 // changes makes the queue grow; the queue bounds it without losing edits:
-//  1. Merge. When pending bytes pass the soft limit (hard_limit / 2), or
-//     pending entries pass max_entries / 2, every pending delta frame is decoded
-//     and the deltas joined into ONE DeltaMessage (the GraphDocs joined, the
-//     `covers` contexts joined), which takes the place of the earliest of
-//     them. CRDT deltas join, so the peer ends in the same state; repeated
+//  1. Merge. When the backlog passes the soft limit (hard_limit / 2), or
+//     pending entries pass max_entries / 2, every delta frame of the backlog
+//     is decoded and the deltas joined into ONE DeltaMessage (the GraphDocs
+//     joined, the `covers` contexts joined), which takes the place of the
+//     earliest of them. CRDT deltas join, so the peer ends in the same state; repeated
 //     edits of one field collapse to the last. The merged frame is kept only
 //     if it is smaller than what it replaces and within max_frame_bytes.
 //     After a merge the next one waits until the backlog (bytes or entries)
 //     has grown by half of the remaining headroom, so a backlog that does not shrink is not
 //     re-decoded on every push. push returns `merged` (count it as a
 //     slow_consumer_merge).
-//  2. Drop presence. If pending bytes or entries are still over the hard
+//  2. Drop presence. If the backlog or the entries are still over the hard
 //     limits, every pending presence frame is dropped: presence is
 //     ephemeral and the next update replaces it.
 //  3. Overflow. If still over, push returns `overflow`. The caller then
 //     clear()s the queue, pushes the slow_consumer error as the only frame,
 //     and closes once it is written. The peer reconnects and resyncs from
 //     its causal context: nothing is lost.
-// A frame pushed onto an empty queue is always accepted, whatever its size:
-// the limits bound the backlog, and a single frame is bounded by
-// max_frame_bytes (a large welcome must still reach the peer).
+// The backlog is what waits behind the oldest pending frame: the byte
+// limits are on it, as on every outbound queue of trellisd
+// (outbound_bound.hpp). The oldest frame is always accepted, whatever its
+// size (bounded by max_frame_bytes), so a large welcome or delta still
+// reaches the peer with what follows it, and it is never merged into. The
+// frame being written has already left the queue.
 
 #include <cstddef>
 #include <list>
@@ -115,6 +118,8 @@ class OutboundQueue {
   bool merge_deltas();
   void drop_presence();
   bool over_hard_limits() const;
+  std::size_t oldest_bytes() const;
+  std::size_t backlog_bytes() const { return pending_bytes_ - oldest_bytes(); }
   // Moves the merge thresholds halfway from what is pending to the hard
   // limits (after a merge), or back to the soft limits (once drained).
   void raise_merge_thresholds();

@@ -235,7 +235,8 @@ class EngineIoWebSocket final : public WebSocketLink,
                  [session, packet = std::move(packet), upgrade, done = std::move(done)]() mutable {
                    // Written before this copy of the token goes, read after the last.
                    auto open = std::make_shared<bool>(true);
-                   MessageTaken taken = when_taken([done = std::move(done), open] { done(*open); });
+                   MessageTaken taken =
+                       session->withholding_reads([done = std::move(done), open] { done(*open); });
                    session->on_websocket_packet(packet, upgrade, taken);
                    *open = !session->closed();
                  });

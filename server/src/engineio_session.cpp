@@ -13,11 +13,6 @@ namespace asio = boost::asio;
 using adapters::EioPacket;
 using adapters::EioType;
 
-MessageTaken when_taken(std::function<void()> done) {
-  // A shared_ptr's deleter runs once, when its last copy goes, even for null.
-  return MessageTaken(nullptr, [done = std::move(done)](void*) { done(); });
-}
-
 EngineIoSession::EngineIoSession(ServerContext& context, std::string sid, Strand strand)
     : context_(context), sid_(std::move(sid)), strand_(std::move(strand)), ping_timer_(strand_) {}
 
@@ -63,25 +58,29 @@ void EngineIoSession::await_pong(Clock::duration wait) {
 void EngineIoSession::check_pong() {
   if (pongs_received_ >= heartbeat_) return arm_ping();
   const Clock::duration timeout = context_.config.ping_timeout;
-  if (reads_withheld_ > 0) return await_pong(timeout);
-  const Clock::duration waited = Clock::now() - std::max(heartbeat_sent_, reads_resumed_at_);
+  if (reads_withheld_.load(std::memory_order_acquire) > 0) return await_pong(timeout);
+  const Clock::time_point resumed{
+      Clock::duration{reads_resumed_at_.load(std::memory_order_relaxed)}};
+  const Clock::duration waited = Clock::now() - std::max(heartbeat_sent_, resumed);
   if (waited < timeout) return await_pong(timeout - waited);
   close("ping timeout");
 }
 
-// The transport reads the client's next message once `taken` is gone; the
-// copy returned also tells this session when that is.
-MessageTaken EngineIoSession::withholding_reads(MessageTaken taken) {
-  ++reads_withheld_;
-  return when_taken([self = shared_from_this(), taken]() mutable {
-    asio::post(self->strand_, [self] { self->reads_resumed(); });
-    taken.reset();
+// One token per message the transport read (per POST when polling),
+// which itself tells this session when reads resume: atomics, not a post
+// to the strand, because this runs on every client message and the last
+// copy may go on any thread. The time is stored before the count drops, so
+// check_pong, which reads the count first, never pairs a count of zero
+// with an older time.
+MessageTaken EngineIoSession::withholding_reads(std::function<void()> read_on) {
+  reads_withheld_.fetch_add(1, std::memory_order_relaxed);
+  // A shared_ptr's deleter runs once, when its last copy goes, even for null.
+  return MessageTaken(nullptr, [self = shared_from_this(), read_on = std::move(read_on)](void*) {
+    self->reads_resumed_at_.store(Clock::now().time_since_epoch().count(),
+                                  std::memory_order_relaxed);
+    self->reads_withheld_.fetch_sub(1, std::memory_order_release);
+    read_on();
   });
-}
-
-void EngineIoSession::reads_resumed() {
-  --reads_withheld_;
-  reads_resumed_at_ = Clock::now();
 }
 
 void EngineIoSession::send_ping() {
@@ -165,7 +164,7 @@ void EngineIoSession::on_post(std::string_view body,
     return answered(packets.error().message);
   }
   const MessageTaken taken =
-      withholding_reads(when_taken([answered = std::move(answered)] { answered(std::nullopt); }));
+      withholding_reads([answered = std::move(answered)] { answered(std::nullopt); });
   for (const EioPacket& packet : *packets) {
     on_packet(packet, taken);
     if (closed_) break;
@@ -207,7 +206,7 @@ void EngineIoSession::on_websocket_packet(const EioPacket& packet, bool from_upg
     close("unexpected packet during upgrade");
     return;
   }
-  on_packet(packet, withholding_reads(std::move(taken)));
+  on_packet(packet, taken);
 }
 
 void EngineIoSession::on_websocket_closed(const WebSocketLink* websocket) {

@@ -28,6 +28,7 @@
 
 #include "trellis/net/asio.hpp"
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -54,9 +55,9 @@ class EngineIoSession;
 
 // Held by whatever has yet to take a client's message; when its last copy
 // is destroyed (on any thread) the transport reads on. Copies share one
-// completion, so a polling POST's packets share one token.
+// completion, so a polling POST's packets share one token. Made by
+// EngineIoSession::withholding_reads.
 using MessageTaken = std::shared_ptr<void>;
-MessageTaken when_taken(std::function<void()> done);
 
 // The layer above Engine.IO; called on the session's strand.
 class MessageHandler {
@@ -97,11 +98,19 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   // at once the error for a 400.
   void on_post(std::string_view body, std::function<void(std::optional<std::string>)> answered);
 
-  // A WebSocket with this sid opened (upgrade), and its packets.
+  // A WebSocket with this sid opened (upgrade), and its packets; `taken`
+  // from withholding_reads.
   void attach_websocket(std::shared_ptr<WebSocketLink> websocket);
   void on_websocket_packet(const adapters::EioPacket& packet, bool from_upgrade_socket,
                            MessageTaken taken);
   void on_websocket_closed(const WebSocketLink* websocket);
+
+  // --- On any thread.
+  // The token for a client's message the transport has read: `read_on`
+  // runs when its last copy goes. Until then this session knows it is
+  // withholding the client's later messages, the pong included, and does
+  // not count that time against the ping timeout (check_pong).
+  MessageTaken withholding_reads(std::function<void()> read_on);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -112,8 +121,6 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   void arm_ping();
   void await_pong(Clock::duration wait);
   void check_pong();
-  MessageTaken withholding_reads(MessageTaken taken);
-  void reads_resumed();
 
   ServerContext& context_;
   std::string sid_;
@@ -135,8 +142,9 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   std::uint64_t heartbeat_ = 0;  // the ping whose pong the timer waits for
   Clock::time_point heartbeat_sent_{};
   // Messages of the client not yet taken: the transport reads nothing more.
-  std::size_t reads_withheld_ = 0;
-  Clock::time_point reads_resumed_at_{};
+  // Atomic: the tokens of withholding_reads update them on any thread.
+  std::atomic<std::size_t> reads_withheld_{0};
+  std::atomic<Clock::rep> reads_resumed_at_{0};
   bool closed_ = false;
 };
 

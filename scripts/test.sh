@@ -8,6 +8,9 @@
 # FUZZ_SEED (default 1) is libFuzzer's seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage prints the minutes so far: CI has a time budget
+# (docs/operations.md, "Test and CI time").
+stage() { echo "== $1 (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"; }
 scripts/install-deps.sh --test
 # The socket.io-client test suite's packages, from the committed lockfile.
 (cd tests/socketio && npm ci --no-audit --no-fund --loglevel=error)
@@ -15,20 +18,21 @@ scripts/install-deps.sh --test
 web/build.sh
 jobs=$(nproc)
 
-echo "== release build and tests"
+stage "release build and tests"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
 ctest --preset release -j "$jobs"
 
 fuzz_seconds="${FUZZ_SECONDS:-10}"
 if [ "$fuzz_seconds" != 0 ]; then
-  echo "== fuzz targets, ${fuzz_seconds} s each"
+  stage "fuzz targets, ${fuzz_seconds} s each"
   # A fixed seed: every run of the test command tries the same inputs first,
   # so a red run is reproducible; explore with fuzz/run.sh by hand.
   FUZZ_SEED="${FUZZ_SEED:-1}" fuzz/run.sh "$fuzz_seconds"
 fi
 
-echo "== ASan + UBSan build and tests"
+stage "ASan + UBSan build and tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
+stage "done"

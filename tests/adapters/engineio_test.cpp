@@ -292,7 +292,7 @@ TEST(EngineIoHandshake, RefusesMalformedQueries) {
 
 // -------------------------------------------------------------- properties
 
-namespace gen {
+namespace eio_gen {
 
 // UTF-8 text of any code point (ASCII most often, so that short strings
 // still hit the separator-free common case), surrogates excluded.
@@ -345,10 +345,10 @@ rc::Gen<EioPacket> packet() {
                         }));
 }
 
-}  // namespace gen
+}  // namespace eio_gen
 
 RC_GTEST_PROP(EngineIoProperties, DecodingAnEncodedPacketGivesItBack, ()) {
-  const EioPacket packet = *gen::packet();
+  const EioPacket packet = *eio_gen::packet();
   const std::string frame = encode_packet(packet);
   auto decoded = packet.binary
                      ? decode_binary_packet(std::span(
@@ -360,7 +360,7 @@ RC_GTEST_PROP(EngineIoProperties, DecodingAnEncodedPacketGivesItBack, ()) {
 
 RC_GTEST_PROP(EngineIoProperties, DecodingAnEncodedPayloadGivesItBack, ()) {
   const auto packets = *rc::gen::resize(
-      20, rc::gen::nonEmpty(rc::gen::container<std::vector<EioPacket>>(gen::packet())));
+      20, rc::gen::nonEmpty(rc::gen::container<std::vector<EioPacket>>(eio_gen::packet())));
   auto body = encode_payload(packets);
   RC_ASSERT(body.ok());
   auto decoded = decode_payload(*body);

@@ -18,8 +18,6 @@ namespace {
 using testkit::SimOptions;
 using testkit::SimWorkspace;
 
-const auto& box = testkit::box_node;
-
 // Clients joined, synced and pinged: the server knows every store exactly.
 SimWorkspace settled_workspace(std::size_t clients) {
   SimWorkspace workspace(SimOptions{clients, false, false});
@@ -40,8 +38,8 @@ void add_node(SimWorkspace& workspace, std::size_t c, const Json& node) {
 // Alice's nodes a and b, known to everyone.
 SimWorkspace two_nodes(std::size_t clients) {
   SimWorkspace workspace = settled_workspace(clients);
-  add_node(workspace, 0, box("a", 0, Json::object()));
-  add_node(workspace, 0, box("b", 0, Json::object()));
+  add_node(workspace, 0, testkit::box_node("a", 0, Json::object()));
+  add_node(workspace, 0, testkit::box_node("b", 0, Json::object()));
   for (std::size_t c = 1; c < clients; ++c)
     workspace.deliver_all(c);
   return workspace;
@@ -51,12 +49,12 @@ const Json kLink{{"id", "e1"}, {"source", "a"}, {"target", "b"}};
 
 TEST(EventShadow, AWorkspaceSyncCarriesTheViewInTheSeedsShape) {
   SimWorkspace workspace = settled_workspace(1);
-  add_node(workspace, 0, box("n1", 0, {{"a", 1}}));
+  add_node(workspace, 0, testkit::box_node("n1", 0, {{"a", 1}}));
   ClientShadow shadow("u9");
   const OutgoingEvent sync = shadow.sync(workspace.server, Json::array({Json{{"id", "u9"}}}),
                                          Json{{"id", "u9"}, {"username", "Zoe"}}, "w1");
   EXPECT_EQ(sync.name, "workspace_sync");
-  EXPECT_EQ(sync.payload["nodes"], Json::array({box("n1", 0, {{"a", 1}})}));
+  EXPECT_EQ(sync.payload["nodes"], Json::array({testkit::box_node("n1", 0, {{"a", 1}})}));
   EXPECT_EQ(sync.payload["edges"], Json::array());
   EXPECT_EQ(sync.payload["currentUser"]["username"], "Zoe");
   EXPECT_EQ(sync.payload["workspaceId"], "w1");
@@ -65,27 +63,28 @@ TEST(EventShadow, AWorkspaceSyncCarriesTheViewInTheSeedsShape) {
 
 TEST(SyncedObjects, SyncsOfAnUnchangedObjectShareItAndAChangedOneGetsItsOwn) {
   SyncedObjects synced;
-  const Json a = box("a", 0, 0);
+  const Json a = testkit::box_node("a", 0, 0);
   const SharedJson first = synced.share(crdt::EntityKind::node, "a", a);
   synced.end_sync();
   const SharedJson same = synced.share(crdt::EntityKind::node, "a", a);
   EXPECT_EQ(first.get(), same.get()) << "an equal object is shared";
   synced.end_sync();
-  const SharedJson moved = synced.share(crdt::EntityKind::node, "a", box("a", 5, 0));
+  const SharedJson moved = synced.share(crdt::EntityKind::node, "a", testkit::box_node("a", 5, 0));
   EXPECT_NE(first.get(), moved.get());
-  EXPECT_EQ(*moved, box("a", 5, 0));
+  EXPECT_EQ(*moved, testkit::box_node("a", 5, 0));
   // An edge of the same id is another entity.
   const SharedJson edge = synced.share(crdt::EntityKind::edge, "a", a);
   EXPECT_NE(edge.get(), moved.get());
   synced.end_sync();
   // A sync without "a" forgets it: the next one builds it anew.
   synced.end_sync();
-  EXPECT_NE(synced.share(crdt::EntityKind::node, "a", box("a", 5, 0)).get(), moved.get());
+  EXPECT_NE(synced.share(crdt::EntityKind::node, "a", testkit::box_node("a", 5, 0)).get(),
+            moved.get());
 }
 
 TEST(EventShadow, ADragOfANodeSomeoneElseCreatedIsNeverEchoed) {
   SimWorkspace workspace = settled_workspace(2);
-  add_node(workspace, 1, box("n1", 0, {{"a", 1}}));
+  add_node(workspace, 1, testkit::box_node("n1", 0, {{"a", 1}}));
   workspace.deliver_all(0);
   const std::size_t before = workspace.clients[0].model_events;
   for (int x = 1; x <= 20; ++x) {
@@ -102,7 +101,7 @@ TEST(EventShadow, ADragOfANodeSomeoneElseCreatedIsNeverEchoed) {
 
 TEST(EventShadow, ParameterEditsReachOthersAsNodeDataUpdatesOfTheChangedKeys) {
   SimWorkspace workspace = settled_workspace(2);
-  add_node(workspace, 0, box("n1", 0, {{"a", 1}, {"b", 1}}));
+  add_node(workspace, 0, testkit::box_node("n1", 0, {{"a", 1}, {"b", 1}}));
   workspace.deliver_all(1);
   workspace.update_data(0, "n1", Json{{"a", 2}});
   // The same kind of edit, sent as a whole node.
@@ -116,17 +115,18 @@ TEST(EventShadow, ParameterEditsReachOthersAsNodeDataUpdatesOfTheChangedKeys) {
 
 TEST(EventShadow, AMoveByAnotherUserReachesOthersAsAnUpdateOfTheWholeNode) {
   SimWorkspace workspace = settled_workspace(2);
-  add_node(workspace, 0, box("n1", 0, {{"a", 1}}));
+  add_node(workspace, 0, testkit::box_node("n1", 0, {{"a", 1}}));
   workspace.deliver_all(1);
   workspace.update_node(0, "n1", [](Json& node) { node["position"] = {{"x", 8}, {"y", 0}}; });
   workspace.process_all(0);
-  EXPECT_EQ(workspace.pending(1), (std::vector<OutgoingEvent>{node_change_event(
-                                      ChangeType::update, box("n1", 8, {{"a", 1}}), "user0")}));
+  EXPECT_EQ(workspace.pending(1),
+            (std::vector<OutgoingEvent>{node_change_event(
+                ChangeType::update, testkit::box_node("n1", 8, {{"a", 1}}), "user0")}));
 }
 
 TEST(EventShadow, ConcurrentParameterEditsOfOneKeyEndWithTheLaterEverywhere) {
   SimWorkspace workspace = settled_workspace(2);
-  add_node(workspace, 0, box("n1", 0, {{"a", 1}}));
+  add_node(workspace, 0, testkit::box_node("n1", 0, {{"a", 1}}));
   workspace.deliver_all(1);
   workspace.update_data(0, "n1", Json{{"a", 2}});
   workspace.update_data(1, "n1", Json{{"a", 3}});
@@ -156,7 +156,7 @@ TEST(EventShadow, AnEdgeHiddenWithItsEndpointIsSentAgainWhenTheEndpointReturns) 
   // Someone brings b back: the edge shows again, and the stores get it.
   while (workspace.native_receive()) {
   }
-  auto back = workspace.native.add_node(box("b", 5, Json::object()));
+  auto back = workspace.native.add_node(testkit::box_node("b", 5, Json::object()));
   ASSERT_TRUE(back.ok());
   workspace.from_native.push_back(*back);
   workspace.process_native();
@@ -187,7 +187,7 @@ TEST(EventShadow, AnEdgeDrawnToANodeDeletedMeanwhileDisappearsWithoutACorrection
 TEST(EventShadow, ARefusedChangeIsUndoneAtItsSenderAndChangesNothingElse) {
   SimWorkspace workspace = two_nodes(2);
   const crdt::GraphDoc before = workspace.server;
-  Json oversized = box("n1", 0, Json::object());
+  Json oversized = testkit::box_node("n1", 0, Json::object());
   oversized["label"] = std::string(event_limits::kMaxEntityBytes, 'x');
   workspace.add_node(0, oversized);
   workspace.process_all(0);
@@ -202,7 +202,7 @@ TEST(EventShadow, ARefusedChangeIsUndoneAtItsSenderAndChangesNothingElse) {
 
 TEST(EventShadow, EventsInFlightLeaveTheShadowUncertainUntilAPongArrives) {
   SimWorkspace workspace = settled_workspace(2);
-  add_node(workspace, 1, box("n1", 0, {{"a", 1}}));
+  add_node(workspace, 1, testkit::box_node("n1", 0, {{"a", 1}}));
   auto& alice = workspace.clients[0];
   // Alice may or may not have applied the add of n1 yet.
   EXPECT_EQ(alice.shadow.uncertain_entities(), 1u);
@@ -222,7 +222,7 @@ TEST(EventShadow, AClientFarBehindOnOneNodeStillConverges) {
     workspace.process_all(1);
   }
   workspace.remove_node(1, "b");
-  add_node(workspace, 1, box("b", 9, Json::object()));
+  add_node(workspace, 1, testkit::box_node("b", 9, Json::object()));
   workspace.update_node(0, "a", [](Json& node) { node["position"] = {{"x", 5}, {"y", 5}}; });
   workspace.add_edge(0, kLink);
   workspace.process_all(0);
@@ -233,7 +233,7 @@ TEST(EventShadow, AClientFarBehindOnOneNodeStillConverges) {
 
 TEST(EventShadow, ADeleteConcurrentWithADragAndAParameterEditConvergesForEveryone) {
   SimWorkspace workspace = settled_workspace(3);
-  add_node(workspace, 0, box("n1", 0, {{"a", 1}}));
+  add_node(workspace, 0, testkit::box_node("n1", 0, {{"a", 1}}));
   workspace.deliver_everywhere();
   // Bob deletes n1 while Alice drags it and Carol edits a parameter of it.
   workspace.remove_node(1, "n1");

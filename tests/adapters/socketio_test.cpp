@@ -274,7 +274,7 @@ TEST(SocketIoDecode, RefusesOversizedPackets) {
 
 // -------------------------------------------------------------- properties
 
-namespace gen {
+namespace sio_gen {
 
 // JSON strings: the characters JSON must escape, separators, non-ASCII.
 rc::Gen<std::string> json_text() {
@@ -392,10 +392,10 @@ rc::Gen<SioPacket> packet() {
   });
 }
 
-}  // namespace gen
+}  // namespace sio_gen
 
 RC_GTEST_PROP(SocketIoProperties, DecodingAnEncodedPacketGivesItBack, ()) {
-  const SioPacket original = *gen::packet();
+  const SioPacket original = *sio_gen::packet();
   const std::string wire = encode_sio_packet(original);
   auto decoded = decode_sio_packet(wire, kWithBinary);
   if (!decoded.ok()) RC_FAIL(wire + ": " + decoded.error().message);
@@ -424,7 +424,7 @@ RC_GTEST_PROP(SocketIoProperties, DecodeNeverThrowsOnArbitraryText, ()) {
 }
 
 RC_GTEST_PROP(SocketIoProperties, DecodeNeverThrowsOnMutatedPackets, ()) {
-  std::string wire = encode_sio_packet(*gen::packet());
+  std::string wire = encode_sio_packet(*sio_gen::packet());
   const auto edits = *rc::gen::container<std::vector<std::pair<std::size_t, char>>>(
       rc::gen::pair(rc::gen::arbitrary<std::size_t>(), rc::gen::arbitrary<char>()));
   for (const auto& [where, byte] : edits) {

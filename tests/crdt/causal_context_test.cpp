@@ -12,16 +12,6 @@
 namespace trellis::crdt {
 namespace {
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
-CausalContext make_context(const std::vector<Dot>& dots) {
-  CausalContext context;
-  for (Dot dot : dots)
-    context.insert(dot);
-  return context;
-}
-
 std::vector<Dot> all_dots(const CausalContext& context) {
   std::vector<Dot> dots;
   context.for_each_dot([&](Dot dot) { dots.push_back(dot); });

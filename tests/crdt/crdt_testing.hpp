@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <ostream>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "trellis/crdt/causal_context.hpp"
 #include "trellis/crdt/dot.hpp"
@@ -19,6 +21,11 @@
 #include "trellis/crdt/version_vector.hpp"
 
 namespace trellis::crdt {
+
+// The replicas of the unit tests.
+inline constexpr ReplicaId kAlice{1};
+inline constexpr ReplicaId kBob{2};
+inline constexpr ReplicaId kCarol{3};
 
 // Printers, found by GoogleTest through argument-dependent lookup.
 inline void PrintTo(ErrorCode code, std::ostream* out) {
@@ -56,6 +63,19 @@ inline void PrintTo(const GraphDoc& doc, std::ostream* out) {
   *out << "GraphDoc{replica " << doc.replica().value << ", dots " << doc.context().dot_count()
        << ", nodes known " << doc.nodes().size() << ", edges known " << doc.edges().size()
        << ", view " << graph_view(doc).dump() << "}";
+}
+
+// A causal context holding exactly `dots`.
+inline CausalContext make_context(const std::vector<Dot>& dots) {
+  CausalContext context;
+  for (Dot dot : dots)
+    context.insert(dot);
+  return context;
+}
+
+// An edge as a mutator takes it.
+inline Json edge(const std::string& id, const std::string& source, const std::string& target) {
+  return {{"id", id}, {"source", source}, {"target", target}};
 }
 
 namespace testing {

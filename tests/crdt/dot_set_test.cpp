@@ -13,16 +13,6 @@
 namespace trellis::crdt {
 namespace {
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
-CausalContext make_context(const std::vector<Dot>& dots) {
-  CausalContext context;
-  for (Dot dot : dots)
-    context.insert(dot);
-  return context;
-}
-
 TEST(InsertDot, KeepsTheSetSortedWhateverTheInsertionOrder) {
   DotSet dots;
   EXPECT_TRUE(insert_dot(dots, Dot{kBob, 1}));

@@ -21,9 +21,6 @@ namespace {
 using testing::applied;
 using testing::expect_unchanged;
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
 GraphDoc doc_with_box() {
   GraphDoc doc(kAlice);
   applied(doc.add_node({{"id", "box"}, {"type", "box"}, {"data", {{"label", "Box"}}}}));

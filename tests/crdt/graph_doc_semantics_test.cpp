@@ -49,10 +49,6 @@ Json shown_node(Json node) {
   return node;
 }
 
-Json edge(const std::string& id, const std::string& source, const std::string& target) {
-  return {{"id", id}, {"source", source}, {"target", target}};
-}
-
 class GraphDocSemantics : public ::testing::Test {
  protected:
   // A setup edit: made on Alice and delivered to everyone before the

@@ -24,22 +24,15 @@ using testing::applied;
 using testing::expect_unchanged;
 using testing::fails_with;
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
-Json box_node() {
+Json sized_box_node() {
   return {{"id", "box"},
           {"type", "box"},
           {"position", {{"x", 0}, {"y", 0}}},
           {"data", {{"label", "Box"}, {"width", 1.5}}}};
 }
 
-Json plain_node(const std::string& id) {
+Json default_node(const std::string& id) {
   return {{"id", id}, {"type", "default"}};
-}
-
-Json edge(const std::string& id, const std::string& source, const std::string& target) {
-  return {{"id", id}, {"source", source}, {"target", target}};
 }
 
 std::vector<FieldKey> field_keys(const EntityState& entity) {
@@ -68,8 +61,8 @@ Json node_with_data_keys(const std::string& id, std::size_t count) {
 // A doc of Alice's with two nodes and an edge between them.
 GraphDoc two_nodes_and_an_edge() {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(plain_node("a")));
-  applied(doc.add_node(plain_node("b")));
+  applied(doc.add_node(default_node("a")));
+  applied(doc.add_node(default_node("b")));
   applied(doc.add_edge(edge("a-b", "a", "b")));
   return doc;
 }
@@ -111,8 +104,8 @@ TEST(GraphDoc, EntitiesOfAKindAreTheNodesOrTheEdges) {
 
 TEST(GraphDoc, NodesAndEdgesHaveSeparateIdSpaces) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(plain_node("x")));
-  applied(doc.add_node(plain_node("y")));
+  applied(doc.add_node(default_node("x")));
+  applied(doc.add_node(default_node("y")));
   applied(doc.add_edge(edge("x", "x", "y")));
   EXPECT_TRUE(doc.has_node("x"));
   EXPECT_TRUE(doc.has_edge("x"));
@@ -123,7 +116,7 @@ TEST(GraphDoc, NodesAndEdgesHaveSeparateIdSpaces) {
 
 TEST(GraphDocAddNode, MakesTheNodePresentWithOneFieldPerTopLevelMemberAndDataKey) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   EXPECT_TRUE(doc.has_node("box"));
   const EntityState* node = doc.find(EntityKind::node, "box");
   ASSERT_NE(node, nullptr);
@@ -137,7 +130,7 @@ TEST(GraphDocAddNode, MakesTheNodePresentWithOneFieldPerTopLevelMemberAndDataKey
 
 TEST(GraphDocAddNode, StampsEveryFieldWithTheTransactionsOneStampAndDot) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   const EntityState* node = doc.find(EntityKind::node, "box");
   ASSERT_NE(node, nullptr);
   EXPECT_EQ(node->dots, (DotSet{{kAlice, 1}}));
@@ -150,8 +143,8 @@ TEST(GraphDocAddNode, StampsEveryFieldWithTheTransactionsOneStampAndDot) {
 
 TEST(GraphDocAddNode, ReturnsADeltaHoldingJustTheNodeAndItsDot) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(plain_node("first")));
-  GraphDoc delta = applied(doc.add_node(box_node()));
+  applied(doc.add_node(default_node("first")));
+  GraphDoc delta = applied(doc.add_node(sized_box_node()));
   EXPECT_TRUE(delta.replica().is_null());
   EXPECT_EQ(delta.nodes().size(), 1u);
   EXPECT_TRUE(delta.edges().empty());
@@ -163,14 +156,14 @@ TEST(GraphDocAddNode, ReturnsADeltaHoldingJustTheNodeAndItsDot) {
 
 TEST(GraphDocAddNode, OnAnEmptyDocTheDeltaIsTheWholeState) {
   GraphDoc doc(kAlice);
-  GraphDoc delta = applied(doc.add_node(box_node()));
+  GraphDoc delta = applied(doc.add_node(sized_box_node()));
   EXPECT_EQ(delta, doc);
 }
 
 TEST(GraphDocAddNode, EachTransactionTakesTheNextDotAndALargerStamp) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(plain_node("a")));
-  applied(doc.add_node(plain_node("b")));
+  applied(doc.add_node(default_node("a")));
+  applied(doc.add_node(default_node("b")));
   const EntityState* b = doc.find(EntityKind::node, "b");
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->dots, (DotSet{{kAlice, 2}}));
@@ -255,7 +248,7 @@ TEST(GraphDocAddNode, RejectsNonObjectDataAsInvalidArgument) {
 TEST(GraphDocAddNode, RejectsAPresentIdAsAlreadyExists) {
   GraphDoc doc = two_nodes_and_an_edge();
   const GraphDoc before = doc;
-  EXPECT_TRUE(fails_with(doc.add_node(plain_node("a")), ErrorCode::already_exists));
+  EXPECT_TRUE(fails_with(doc.add_node(default_node("a")), ErrorCode::already_exists));
   expect_unchanged(doc, before);
 }
 
@@ -369,7 +362,7 @@ TEST(GraphDocAddNode, ADocWithoutAReplicaCannotMutate) {
   GraphDoc received;
   received.join(two_nodes_and_an_edge());
   const GraphDoc before = received;
-  EXPECT_TRUE(fails_with(received.add_node(plain_node("n")), ErrorCode::invalid_argument));
+  EXPECT_TRUE(fails_with(received.add_node(default_node("n")), ErrorCode::invalid_argument));
   EXPECT_TRUE(
       fails_with(received.update_node_fields("a", {{"width", 1}}), ErrorCode::invalid_argument));
   EXPECT_TRUE(fails_with(received.set_node_data("a", {{"k", 1}}), ErrorCode::invalid_argument));
@@ -389,16 +382,16 @@ TEST(GraphDocAddNode, ADocWithoutAReplicaCannotMutate) {
 
 TEST(GraphDocAddNode, ARemovedIdCanBeAddedAgain) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.remove_node("box"));
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   EXPECT_TRUE(doc.has_node("box"));
   EXPECT_EQ(doc.find(EntityKind::node, "box")->dots, (DotSet{{kAlice, 3}}));
 }
 
 TEST(GraphDocAddNode, AReAddedNodeIsExactlyTheNewObject) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.remove_node("box"));
   GraphDoc delta =
       applied(doc.add_node(Json{{"id", "box"}, {"type", "sphere"}, {"data", {{"radius", 2}}}}));
@@ -419,7 +412,7 @@ TEST(GraphDocAddNode, AReAddedNodeIsExactlyTheNewObject) {
 
 TEST(GraphDocUpdateNodeFields, WritesTheGivenFieldsAndLeavesTheOthersAlone) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.update_node_fields("box", {{"width", 120}, {"type", "group"}}));
   EXPECT_EQ(node_view(doc, "box"), (Json{{"id", "box"},
                                          {"type", "group"},
@@ -430,21 +423,21 @@ TEST(GraphDocUpdateNodeFields, WritesTheGivenFieldsAndLeavesTheOthersAlone) {
 
 TEST(GraphDocUpdateNodeFields, TakesDataKeyByKey) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.update_node_fields("box", {{"data", {{"label", "Renamed"}}}}));
   EXPECT_EQ(node_view(doc, "box")["data"], (Json{{"label", "Renamed"}, {"width", 1.5}}));
 }
 
 TEST(GraphDocUpdateNodeFields, ReplacesThePositionAsOneValue) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.update_node_fields("box", {{"position", {{"x", 5}}}}));
   EXPECT_EQ(node_view(doc, "box")["position"], (Json{{"x", 5}}));
 }
 
 TEST(GraphDocUpdateNodeFields, ReturnsADeltaOfTheWrittenFieldsUnderOneNewStamp) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   GraphDoc delta = applied(doc.update_node_fields("box", {{"width", 3}, {"data", {{"k", 1}}}}));
   const EntityState* node = delta.find(EntityKind::node, "box");
   ASSERT_NE(node, nullptr);
@@ -460,14 +453,14 @@ TEST(GraphDocUpdateNodeFields, ReturnsADeltaOfTheWrittenFieldsUnderOneNewStamp) 
 
 TEST(GraphDocUpdateNodeFields, MayRepeatTheNodesOwnId) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.update_node_fields("box", {{"id", "box"}, {"width", 3}}));
   EXPECT_EQ(node_view(doc, "box")["width"], 3);
 }
 
 TEST(GraphDocUpdateNodeFields, AnEmptyPatchIsAnEmptyDeltaAndTakesNoDot) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   const GraphDoc before = doc;
   for (const Json& patch : {Json::object(), Json{{"id", "box"}}, Json{{"data", Json::object()}}}) {
     GraphDoc delta = applied(doc.update_node_fields("box", patch));
@@ -478,7 +471,7 @@ TEST(GraphDocUpdateNodeFields, AnEmptyPatchIsAnEmptyDeltaAndTakesNoDot) {
 
 TEST(GraphDocUpdateNodeFields, RejectsAnUnknownOrRemovedNodeAsNotFound) {
   GraphDoc doc = two_nodes_and_an_edge();
-  applied(doc.add_node(plain_node("gone")));
+  applied(doc.add_node(default_node("gone")));
   applied(doc.remove_node("gone"));
   const GraphDoc before = doc;
   EXPECT_TRUE(fails_with(doc.update_node_fields("never", {{"width", 1}}), ErrorCode::not_found));
@@ -545,7 +538,7 @@ TEST(GraphDocUpdateNodeFields, TombstonesCountTowardsTheFieldLimit) {
 
 TEST(GraphDocSetNodeData, WritesTheGivenDataKeysAndLeavesTheOthersAlone) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.set_node_data("box", {{"width", 2.5}, {"depth", 4}}));
   EXPECT_EQ(node_view(doc, "box")["data"], (Json{{"label", "Box"}, {"width", 2.5}, {"depth", 4}}));
   EXPECT_EQ(node_view(doc, "box")["type"], "box");
@@ -553,7 +546,7 @@ TEST(GraphDocSetNodeData, WritesTheGivenDataKeysAndLeavesTheOthersAlone) {
 
 TEST(GraphDocSetNodeData, KeysNamedLikeTopLevelFieldsStayInData) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.set_node_data("box", {{"id", "inner"}, {"type", "inner"}}));
   Json view = node_view(doc, "box");
   EXPECT_EQ(view["id"], "box");
@@ -564,7 +557,7 @@ TEST(GraphDocSetNodeData, KeysNamedLikeTopLevelFieldsStayInData) {
 
 TEST(GraphDocSetNodeData, ReturnsADeltaOfDataFieldsOnly) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   GraphDoc delta = applied(doc.set_node_data("box", {{"label", "New"}}));
   const EntityState* node = delta.find(EntityKind::node, "box");
   ASSERT_NE(node, nullptr);
@@ -573,7 +566,7 @@ TEST(GraphDocSetNodeData, ReturnsADeltaOfDataFieldsOnly) {
 
 TEST(GraphDocSetNodeData, AnEmptyObjectIsAnEmptyDelta) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   const GraphDoc before = doc;
   EXPECT_TRUE(applied(doc.set_node_data("box", Json::object())).empty());
   expect_unchanged(doc, before);
@@ -610,7 +603,7 @@ TEST(GraphDocSetNodeData, RejectsKeysAndValuesPastTheLimitsAsLimitExceeded) {
 
 TEST(GraphDocSetNodeDataValue, WritesOneDataKeyAndLeavesTheOthersAlone) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   GraphDoc delta = applied(doc.set_node_data_value("box", "width", Json(2.5)));
   EXPECT_EQ(node_view(doc, "box")["data"], (Json{{"label", "Box"}, {"width", 2.5}}));
   const EntityState* in_delta = delta.find(EntityKind::node, "box");
@@ -622,7 +615,7 @@ TEST(GraphDocSetNodeDataValue, WritesOneDataKeyAndLeavesTheOthersAlone) {
 
 TEST(GraphDocSetNodeDataValue, EqualsSetNodeDataOfOneKey) {
   GraphDoc by_value(kAlice);
-  applied(by_value.add_node(box_node()));
+  applied(by_value.add_node(sized_box_node()));
   GraphDoc by_object = by_value;
   GraphDoc value_delta = applied(by_value.set_node_data_value("box", "note", Json::array({1, 2})));
   GraphDoc object_delta = applied(by_object.set_node_data("box", {{"note", Json::array({1, 2})}}));
@@ -632,7 +625,7 @@ TEST(GraphDocSetNodeDataValue, EqualsSetNodeDataOfOneKey) {
 
 TEST(GraphDocSetNodeDataValue, ANullValueIsStoredNotRemoved) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.set_node_data_value("box", "label", Json(nullptr)));
   EXPECT_TRUE(node_view(doc, "box")["data"].contains("label"));
   EXPECT_TRUE(node_view(doc, "box")["data"]["label"].is_null());
@@ -684,7 +677,7 @@ TEST(GraphDocSetNodeDataValue, ADocWithoutAReplicaCannotMutate) {
 
 TEST(GraphDocRemoveNodeFields, RemovesTopLevelFieldsAndDataKeysFromTheView) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.remove_node_fields("box", {FieldKey::top("position"), FieldKey::data("width")}));
   EXPECT_EQ(node_view(doc, "box"),
             (Json{{"id", "box"}, {"type", "box"}, {"data", {{"label", "Box"}}}}));
@@ -692,7 +685,7 @@ TEST(GraphDocRemoveNodeFields, RemovesTopLevelFieldsAndDataKeysFromTheView) {
 
 TEST(GraphDocRemoveNodeFields, LeavesStampedTombstones) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   GraphDoc delta = applied(doc.remove_node_fields("box", {FieldKey::data("label")}));
   const auto* entry = doc.find(EntityKind::node, "box")->fields.find(FieldKey::data("label"));
   ASSERT_NE(entry, nullptr);
@@ -708,7 +701,7 @@ TEST(GraphDocRemoveNodeFields, LeavesStampedTombstones) {
 TEST(GraphDocRemoveNodeFields, RemovingAFieldNeverWrittenStillTombstonesIt) {
   // A concurrent write of that field with a smaller stamp must lose.
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   GraphDoc delta = applied(doc.remove_node_fields("box", {FieldKey::top("hidden")}));
   ASSERT_NE(delta.find(EntityKind::node, "box"), nullptr);
   EXPECT_TRUE(
@@ -718,7 +711,7 @@ TEST(GraphDocRemoveNodeFields, RemovingAFieldNeverWrittenStillTombstonesIt) {
 
 TEST(GraphDocRemoveNodeFields, NoKeysIsAnEmptyDelta) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   const GraphDoc before = doc;
   EXPECT_TRUE(applied(doc.remove_node_fields("box", {})).empty());
   expect_unchanged(doc, before);
@@ -775,7 +768,7 @@ TEST(GraphDocRemoveNodeFields, RejectsANewTombstonePastTheFieldLimit) {
 
 TEST(GraphDocRemoveNode, MakesTheNodeAbsentAndKeepsItsFields) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(box_node()));
+  applied(doc.add_node(sized_box_node()));
   applied(doc.remove_node("box"));
   EXPECT_FALSE(doc.has_node("box"));
   EXPECT_TRUE(node_view(doc, "box").is_null());
@@ -806,7 +799,7 @@ TEST(GraphDocRemoveNode, ReturnsADeltaWhoseContextHoldsTheRemovedDots) {
 
 TEST(GraphDocRemoveNode, RemovesTheEdgesAttachedToTheNode) {
   GraphDoc doc = two_nodes_and_an_edge();
-  applied(doc.add_node(plain_node("c")));
+  applied(doc.add_node(default_node("c")));
   applied(doc.add_edge(edge("c-a", "c", "a")));
   applied(doc.add_edge(edge("b-c", "b", "c")));
   applied(doc.remove_node("a"));
@@ -820,8 +813,8 @@ TEST(GraphDocRemoveNode, AlsoRemovesAttachedEdgesThatAreHidden) {
   // but hidden. Removing a must still take e.
   GraphDoc alice(kAlice);
   GraphDoc bob(kBob);
-  bob.join(applied(alice.add_node(plain_node("a"))));
-  bob.join(applied(alice.add_node(plain_node("b"))));
+  bob.join(applied(alice.add_node(default_node("a"))));
+  bob.join(applied(alice.add_node(default_node("b"))));
   GraphDoc edge_added = applied(alice.add_edge(edge("e", "a", "b")));
   alice.join(applied(bob.remove_node("b")));
   ASSERT_TRUE(alice.has_edge("e"));
@@ -831,7 +824,7 @@ TEST(GraphDocRemoveNode, AlsoRemovesAttachedEdgesThatAreHidden) {
 
 TEST(GraphDocRemoveNode, FollowsEdgesToTheirCurrentEndpoints) {
   GraphDoc doc = two_nodes_and_an_edge();
-  applied(doc.add_node(plain_node("c")));
+  applied(doc.add_node(default_node("c")));
   applied(doc.update_edge_fields("a-b", {{"target", "c"}}));
   applied(doc.remove_node("b"));
   EXPECT_TRUE(doc.has_edge("a-b"));
@@ -843,7 +836,7 @@ TEST(GraphDocRemoveNode, FollowsEndpointsChangedByAJoinedDelta) {
   GraphDoc alice = two_nodes_and_an_edge();
   GraphDoc bob(kBob);
   bob.join(alice);
-  bob.join(applied(alice.add_node(plain_node("c"))));
+  bob.join(applied(alice.add_node(default_node("c"))));
   bob.join(applied(alice.update_edge_fields("a-b", {{"source", "c"}})));
   GraphDoc copy = bob;
   applied(bob.remove_node("a"));
@@ -884,8 +877,8 @@ TEST(GraphDocAddEdge, MakesTheEdgePresentWithItsFieldsAndDataKeys) {
 
 TEST(GraphDocAddEdge, ReturnsADeltaHoldingJustTheEdgeAndItsDot) {
   GraphDoc doc(kAlice);
-  applied(doc.add_node(plain_node("a")));
-  applied(doc.add_node(plain_node("b")));
+  applied(doc.add_node(default_node("a")));
+  applied(doc.add_node(default_node("b")));
   GraphDoc delta = applied(doc.add_edge(edge("a-b", "a", "b")));
   EXPECT_TRUE(delta.nodes().empty());
   EXPECT_EQ(delta.edges().size(), 1u);
@@ -915,7 +908,7 @@ TEST(GraphDocAddEdge, RejectsAMissingOrNonStringEndpointAsInvalidArgument) {
 
 TEST(GraphDocAddEdge, RejectsAnEndpointThatIsNotAPresentNodeAsNotFound) {
   GraphDoc doc = two_nodes_and_an_edge();
-  applied(doc.add_node(plain_node("gone")));
+  applied(doc.add_node(default_node("gone")));
   applied(doc.remove_node("gone"));
   const GraphDoc before = doc;
   EXPECT_TRUE(fails_with(doc.add_edge(edge("e", "a", "never")), ErrorCode::not_found));
@@ -969,7 +962,7 @@ TEST(GraphDocUpdateEdgeFields, WritesTheGivenFieldsAndDataKeys) {
 
 TEST(GraphDocUpdateEdgeFields, MovesAnEndpointToAnotherPresentNode) {
   GraphDoc doc = two_nodes_and_an_edge();
-  applied(doc.add_node(plain_node("c")));
+  applied(doc.add_node(default_node("c")));
   applied(doc.update_edge_fields("a-b", {{"target", "c"}}));
   EXPECT_EQ(edge_view(doc, "a-b")["target"], "c");
 }
@@ -1096,8 +1089,8 @@ TEST(GraphDocRemoveEdge, RejectsAnUnknownOrAlreadyRemovedEdgeAsNotFound) {
 TEST(GraphDocJoin, JoiningEveryDeltaRebuildsTheState) {
   GraphDoc alice(kAlice);
   std::vector<GraphDoc> deltas;
-  deltas.push_back(applied(alice.add_node(box_node())));
-  deltas.push_back(applied(alice.add_node(plain_node("b"))));
+  deltas.push_back(applied(alice.add_node(sized_box_node())));
+  deltas.push_back(applied(alice.add_node(default_node("b"))));
   deltas.push_back(applied(alice.add_edge(edge("e", "box", "b"))));
   deltas.push_back(applied(alice.set_node_data("box", {{"label", "Renamed"}})));
   deltas.push_back(applied(alice.remove_node_fields("b", {FieldKey::top("type")})));
@@ -1113,12 +1106,12 @@ TEST(GraphDocJoin, JoiningEveryDeltaRebuildsTheState) {
 TEST(GraphDocJoin, DeltasJoinedInReverseOrderGiveTheSameState) {
   GraphDoc alice(kAlice);
   std::vector<GraphDoc> deltas;
-  deltas.push_back(applied(alice.add_node(box_node())));
+  deltas.push_back(applied(alice.add_node(sized_box_node())));
   deltas.push_back(applied(alice.update_node_fields("box", {{"width", 5}})));
-  deltas.push_back(applied(alice.add_node(plain_node("b"))));
+  deltas.push_back(applied(alice.add_node(default_node("b"))));
   deltas.push_back(applied(alice.add_edge(edge("e", "box", "b"))));
   deltas.push_back(applied(alice.remove_node("box")));
-  deltas.push_back(applied(alice.add_node(plain_node("box"))));
+  deltas.push_back(applied(alice.add_node(default_node("box"))));
   GraphDoc bob(kBob);
   for (auto delta = deltas.rbegin(); delta != deltas.rend(); ++delta)
     bob.join(*delta);
@@ -1128,7 +1121,7 @@ TEST(GraphDocJoin, DeltasJoinedInReverseOrderGiveTheSameState) {
 
 TEST(GraphDocJoin, AnUpdateArrivingBeforeItsAddWaitsForTheAdd) {
   GraphDoc alice(kAlice);
-  GraphDoc add = applied(alice.add_node(box_node()));
+  GraphDoc add = applied(alice.add_node(sized_box_node()));
   GraphDoc update = applied(alice.update_node_fields("box", {{"width", 9}}));
   GraphDoc bob(kBob);
   bob.join(update);
@@ -1140,7 +1133,7 @@ TEST(GraphDocJoin, AnUpdateArrivingBeforeItsAddWaitsForTheAdd) {
 
 TEST(GraphDocJoin, ARemovalArrivingBeforeItsAddKeepsTheNodeOut) {
   GraphDoc alice(kAlice);
-  GraphDoc add = applied(alice.add_node(box_node()));
+  GraphDoc add = applied(alice.add_node(sized_box_node()));
   GraphDoc removal = applied(alice.remove_node("box"));
   GraphDoc bob(kBob);
   bob.join(removal);
@@ -1187,7 +1180,7 @@ TEST(GraphDocJoin, AdvancesTheClockPastEveryStampReceived) {
 TEST(GraphDocJoin, AWriteThatSawAnotherBeatsItEvenFromASmallerReplicaId) {
   GraphDoc alice(kAlice);
   GraphDoc bob(kBob);
-  alice.join(applied(bob.add_node(box_node())));
+  alice.join(applied(bob.add_node(sized_box_node())));
   alice.join(applied(bob.update_node_fields("box", {{"type", "bob-1"}})));
   alice.join(applied(bob.update_node_fields("box", {{"type", "bob-2"}})));
   bob.join(applied(alice.update_node_fields("box", {{"type", "alice"}})));
@@ -1201,7 +1194,7 @@ TEST(GraphDocJoin, AReceivedStateCanBeEditedByItsNewOwner) {
   applied(bob.remove_node("a"));
   EXPECT_FALSE(bob.has_node("a"));
   EXPECT_FALSE(bob.has_edge("a-b"));
-  applied(bob.add_node(plain_node("a")));
+  applied(bob.add_node(default_node("a")));
   EXPECT_EQ(bob.find(EntityKind::node, "a")->dots, (DotSet{{kBob, 2}}));
 }
 
@@ -1213,7 +1206,7 @@ TEST(GraphDocJoin, JoiningAnRvalueGivesTheSameStateAsJoiningACopy) {
   deltas.push_back(applied(alice.set_node_data("a", {{"k", "v"}})));
   deltas.push_back(applied(alice.update_edge_fields("a-b", {{"target", "a"}})));
   deltas.push_back(applied(alice.remove_node("b")));
-  deltas.push_back(applied(bob.add_node(plain_node("c"))));
+  deltas.push_back(applied(bob.add_node(default_node("c"))));
   GraphDoc by_copy = bob;
   GraphDoc by_move = bob;
   for (const GraphDoc& delta : deltas) {
@@ -1247,7 +1240,7 @@ struct DivergedReplicas {
   DivergedReplicas() {
     bob.join(two_nodes_and_an_edge_on(alice));
     applied(alice.set_node_data("a", {{"label", "alice"}}));
-    applied(alice.add_node(plain_node("c")));
+    applied(alice.add_node(default_node("c")));
     applied(alice.add_edge(edge("c-a", "c", "a")));
     applied(alice.remove_node("b"));
     applied(alice.add_node(Json{{"id", "b"}, {"width", 1}}));
@@ -1257,8 +1250,8 @@ struct DivergedReplicas {
   }
 
   static GraphDoc two_nodes_and_an_edge_on(GraphDoc& doc) {
-    applied(doc.add_node(plain_node("a")));
-    applied(doc.add_node(plain_node("b")));
+    applied(doc.add_node(default_node("a")));
+    applied(doc.add_node(default_node("b")));
     applied(doc.add_edge(edge("a-b", "a", "b")));
     return doc;
   }

@@ -20,18 +20,12 @@ namespace {
 
 using testing::applied;
 
-constexpr ReplicaId kAlice{1};
-
 Json node(const std::string& id) {
   return {{"id", id}};
 }
 
 Json child(const std::string& id, const std::string& parent) {
   return {{"id", id}, {"parentId", parent}};
-}
-
-Json edge(const std::string& id, const std::string& source, const std::string& target) {
-  return {{"id", id}, {"source", source}, {"target", target}};
 }
 
 // The ids of a view's array, in order.

@@ -21,9 +21,6 @@ namespace {
 
 using testing::applied;
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
 struct Pair {
   GraphDoc sender{kAlice};
   GraphDoc receiver{kBob};

@@ -10,8 +10,6 @@
 namespace trellis::crdt {
 namespace {
 
-constexpr ReplicaId kAlice{1};
-
 TEST(LamportClock, DefaultClockHasTheNullReplicaAndCounterZero) {
   LamportClock clock;
   EXPECT_TRUE(clock.replica().is_null());

@@ -15,9 +15,6 @@
 namespace trellis::crdt {
 namespace {
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
 using Map = LwwMap<std::string, int>;
 
 Stamp alice(std::uint64_t counter) {
@@ -267,7 +264,9 @@ TEST(LwwMap, FindsEveryKeyThroughItsFingerprintAndPastTheIndexedSize) {
         for (const Map* map : {&by_merge, &by_set}) {
           const int* value = map->get(keys[k]);
           ASSERT_EQ(value != nullptr, added) << keys[k] << " after " << n + 1 << " keys";
-          if (added) EXPECT_EQ(*value, static_cast<int>(k));
+          if (added) {
+            EXPECT_EQ(*value, static_cast<int>(k));
+          }
         }
       }
     }

@@ -12,9 +12,6 @@
 namespace trellis::crdt {
 namespace {
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
 using Register = LwwRegister<std::string>;
 
 Register joined(Register left, const Register& right) {

@@ -13,9 +13,6 @@
 namespace trellis::crdt {
 namespace {
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
 using Set = OrSet<std::string>;
 using Elements = std::vector<std::string>;
 

@@ -15,9 +15,6 @@
 namespace trellis::crdt {
 namespace {
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-
 TEST(ReplicaId, OnlyZeroIsNull) {
   EXPECT_TRUE(ReplicaId{}.is_null());
   EXPECT_TRUE(ReplicaId{0}.is_null());

@@ -13,10 +13,6 @@
 namespace trellis::crdt {
 namespace {
 
-constexpr ReplicaId kAlice{1};
-constexpr ReplicaId kBob{2};
-constexpr ReplicaId kCarol{3};
-
 using Entries = std::vector<VersionVector::Entry>;
 
 VersionVector make_vector(const Entries& entries) {

@@ -35,10 +35,6 @@ std::vector<std::size_t> acknowledged(const TestClient& client, std::size_t edit
   return acked;
 }
 
-bool has_node(const crdt::GraphDoc& doc, const std::string& id) {
-  return doc.nodes().count(id) > 0;
-}
-
 TEST(Crash, SigkillMidStreamLosesNoAcknowledgedEditAndClientsResync) {
   TempDir data;
   constexpr std::size_t kEdits = 400;
@@ -78,7 +74,7 @@ TEST(Crash, SigkillMidStreamLosesNoAcknowledgedEditAndClientsResync) {
   ASSERT_TRUE(reader.connect());
   ASSERT_TRUE(reader.wait_synced());
   for (std::size_t i : acked) {
-    EXPECT_TRUE(has_node(reader.doc(), "n" + std::to_string(i)))
+    EXPECT_TRUE(holds_node(reader.doc(), "n" + std::to_string(i)))
         << "acknowledged edit " << i << " was lost (" << acked.size() << " acknowledged)";
   }
 

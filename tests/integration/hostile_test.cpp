@@ -238,10 +238,6 @@ std::string mib(std::size_t bytes) {
 
 // --- Bystanders: the clients an attack must not disturb
 
-bool has_node(const crdt::GraphDoc& doc, const std::string& id) {
-  return doc.nodes().count(id) > 0;
-}
-
 // Whether a Socket.IO client was sent node `id` (added or changed) in an
 // event from `from` on.
 bool saw_node(const SocketIoTestClient& client, const std::string& id, std::size_t from = 0) {
@@ -302,7 +298,7 @@ class Bystanders {
                    {{"type", "add"}, {"node", box(socketio_id)}, {"workspaceId", workspace_}},
                    ack_id);
     const bool seen_by_native =
-        drive_until([&] { return has_node(native_.doc(), socketio_id); }, 4 * kPeerEditWithin);
+        drive_until([&] { return holds_node(native_.doc(), socketio_id); }, 4 * kPeerEditWithin);
     const auto socketio_delay = Clock::now() - emitted;
     const auto slower = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::max(native_delay, socketio_delay));
@@ -340,7 +336,7 @@ void expect_all_present(std::uint16_t port, const std::string& workspace,
   ASSERT_TRUE(reader.connect());
   ASSERT_TRUE(reader.wait_synced());
   for (const std::string& id : ids)
-    EXPECT_TRUE(has_node(reader.doc(), id)) << "acknowledged node " << id << " is missing";
+    EXPECT_TRUE(holds_node(reader.doc(), id)) << "acknowledged node " << id << " is missing";
 }
 
 // A server under attack and its bystanders, connected and warm: the
@@ -526,8 +522,8 @@ TEST(HostileSyncInput, GarbageAndTruncatedMessagesGetAnErrorAndClose1002) {
   auto acknowledged = bystanders.acknowledged();
   acknowledged.push_back("sloppy-real");
   expect_all_present(port, workspace, acknowledged);
-  EXPECT_FALSE(has_node(bystanders.native().doc(), "never"));
-  EXPECT_FALSE(has_node(bystanders.native().doc(), "cut"));
+  EXPECT_FALSE(holds_node(bystanders.native().doc(), "never"));
+  EXPECT_FALSE(holds_node(bystanders.native().doc(), "cut"));
 }
 
 // A frame of N one-byte nils: a decoder that builds a msgpack-c object tree
@@ -759,7 +755,7 @@ TEST(HostileOversized, MessagesPastTheLimitsAreClosedWith1009OrRefused) {
   EXPECT_TRUE(bystanders.open());
   expect_recovered(target, bystanders, connections, baseline, "oversized");
   expect_all_present(port, workspace, bystanders.acknowledged());
-  EXPECT_FALSE(has_node(bystanders.native().doc(), "too-big"));
+  EXPECT_FALSE(holds_node(bystanders.native().doc(), "too-big"));
 }
 
 // --- 3. Invalid UTF-8 in text frames

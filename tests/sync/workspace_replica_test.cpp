@@ -15,10 +15,10 @@ namespace {
 
 using crdt::GraphDoc;
 
-constexpr ReplicaId kServer{1000};
-constexpr ReplicaId kAlice{1};
+constexpr ReplicaId kServerReplica{1000};
+constexpr ReplicaId kAliceReplica{1};
 
-Json node(const std::string& id) {
+Json box_node(const std::string& id) {
   return Json{{"id", id}, {"type", "box"}, {"position", {{"x", 0}, {"y", 0}}}};
 }
 
@@ -32,7 +32,7 @@ GraphDoc fresh_join(const WorkspaceReplica& workspace) {
 }
 
 DeltaMessage client_edit(GraphDoc& client, const std::string& id) {
-  auto delta = client.add_node(node(id));
+  auto delta = client.add_node(box_node(id));
   EXPECT_TRUE(delta.ok());
   DeltaMessage message{crdt::encode(*delta), {}};
   message.covers.insert(transaction_dot(*delta, client.replica()).value());
@@ -40,33 +40,33 @@ DeltaMessage client_edit(GraphDoc& client, const std::string& id) {
 }
 
 TEST(WorkspaceReplica, AFreshClientsCatchUpIncludesEveryDeltaAppliedSinceTheLastJoin) {
-  WorkspaceReplica workspace(kServer);
-  GraphDoc alice(kAlice);
-  ASSERT_TRUE(workspace.apply(client_edit(alice, "n1"), kAlice).value());
+  WorkspaceReplica workspace(kServerReplica);
+  GraphDoc alice(kAliceReplica);
+  ASSERT_TRUE(workspace.apply(client_edit(alice, "n1"), kAliceReplica).value());
   EXPECT_EQ(crdt::graph_view(fresh_join(workspace)), crdt::graph_view(workspace.doc()));
 
-  ASSERT_TRUE(workspace.apply(client_edit(alice, "n2"), kAlice).value());
+  ASSERT_TRUE(workspace.apply(client_edit(alice, "n2"), kAliceReplica).value());
   const GraphDoc second = fresh_join(workspace);
   EXPECT_EQ(second.nodes().size(), 2u) << "the join after n2 was served the state before it";
   EXPECT_EQ(crdt::graph_view(second), crdt::graph_view(workspace.doc()));
 }
 
 TEST(WorkspaceReplica, AFreshClientsCatchUpIncludesTheServersOwnEdits) {
-  WorkspaceReplica workspace(kServer);
+  WorkspaceReplica workspace(kServerReplica);
   EXPECT_TRUE(fresh_join(workspace).empty());
-  ASSERT_TRUE(workspace.edit([](GraphDoc& doc) { return doc.add_node(node("s1")); }));
+  ASSERT_TRUE(workspace.edit([](GraphDoc& doc) { return doc.add_node(box_node("s1")); }));
   const GraphDoc joined = fresh_join(workspace);
   EXPECT_EQ(joined.nodes().size(), 1u) << "the server's edit is missing from the catch-up";
   EXPECT_EQ(crdt::graph_view(joined), crdt::graph_view(workspace.doc()));
 }
 
 TEST(WorkspaceReplica, ADuplicateDeltaLeavesTheCatchUpAsItWas) {
-  WorkspaceReplica workspace(kServer);
-  GraphDoc alice(kAlice);
+  WorkspaceReplica workspace(kServerReplica);
+  GraphDoc alice(kAliceReplica);
   const DeltaMessage edit = client_edit(alice, "n1");
-  ASSERT_TRUE(workspace.apply(edit, kAlice).value());
+  ASSERT_TRUE(workspace.apply(edit, kAliceReplica).value());
   const Bytes before = workspace.catch_up_for(CausalContext{});
-  EXPECT_FALSE(workspace.apply(edit, kAlice).value());
+  EXPECT_FALSE(workspace.apply(edit, kAliceReplica).value());
   EXPECT_EQ(workspace.catch_up_for(CausalContext{}), before);
 }
 

@@ -9,9 +9,15 @@
 #include "config.hpp"
 #include "server.hpp"
 #include "support/test_client.hpp"
+#include "trellis/crdt/graph_doc.hpp"
 #include "trellis/crdt/graph_view.hpp"
 
 namespace trellis::testing {
+
+// Whether `doc` holds node `id` at all (present, or removed with its fields).
+inline bool holds_node(const crdt::GraphDoc& doc, const std::string& id) {
+  return doc.nodes().count(id) > 0;
+}
 
 inline server::ServerConfig test_config() {
   server::ServerConfig config;

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each stage prints the minutes so far: CI has a time budget
-# (docs/operations.md, "Test and CI time").
+# (docs/testing.md).
 stage() { echo "== $1 (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"; }
 scripts/install-deps.sh --test
 # The socket.io-client test suite's packages, from the committed lockfile.

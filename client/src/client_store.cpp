@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <stdexcept>
 
 #include <msgpack.hpp>
@@ -100,17 +101,60 @@ Result<Bytes> read_file(const std::filesystem::path& path) {
   return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// Adds an outbox entry unless one with the same covers is there (replays
-// after a crash between snapshot and journal truncation repeat records).
-void add_outbox_entry(std::vector<sync::OutboxEntry>& outbox, sync::OutboxEntry entry) {
-  for (const auto& existing : outbox) {
-    if (existing.covers == entry.covers) return;
+// The outbox as the snapshot and the journal rebuild it, in time linear in
+// their records (log-linear for the duplicate check). A client with
+// thousands of edits in flight journals a record per edit and one per ack;
+// checking each against the whole outbox, as the replay did before, was
+// quadratic in them.
+class OutboxReplay {
+ public:
+  // Adds an entry unless one with the same covers was added before: replays
+  // after a crash between snapshot and journal truncation repeat records.
+  void add(sync::OutboxEntry entry) {
+    if (!seen_.insert(key_of(entry.covers)).second) return;
+    entries_.push_back(std::move(entry));
   }
-  outbox.push_back(std::move(entry));
-}
+  // An acknowledgement; finish() drops what all of them cover at once. That
+  // differs from dropping at each ack only for an entry recorded after an
+  // ack that covers it, which can only repeat an acknowledged edit (each
+  // local edit has a dot of its own): dropped too, as it should be.
+  void ack(const CausalContext& durable) {
+    acked_.join(durable);
+    any_ack_ = true;
+  }
+  std::vector<sync::OutboxEntry> finish() && {
+    if (any_ack_) {
+      std::erase_if(entries_, [&](const sync::OutboxEntry& entry) {
+        return sync::context_includes(acked_, entry.covers);
+      });
+    }
+    return std::move(entries_);
+  }
+
+ private:
+  // The dots of a context, as numbers that order and compare like it.
+  static std::vector<std::uint64_t> key_of(const CausalContext& covers) {
+    std::vector<std::uint64_t> key;
+    key.push_back(covers.version_vector().entries().size());
+    for (const auto& [replica, seq] : covers.version_vector().entries()) {
+      key.push_back(replica.value);
+      key.push_back(seq);
+    }
+    for (const crdt::Dot& dot : covers.cloud()) {
+      key.push_back(dot.replica.value);
+      key.push_back(dot.seq);
+    }
+    return key;
+  }
+
+  std::vector<sync::OutboxEntry> entries_;
+  std::set<std::vector<std::uint64_t>> seen_;
+  CausalContext acked_;
+  bool any_ack_ = false;
+};
 
 std::optional<Error> load_snapshot(const Bytes& bytes, const std::string& workspace_id,
-                                   StoredState& state) {
+                                   StoredState& state, OutboxReplay& outbox) {
   msgpack::zone zone;
   msgpack::object root;
   try {
@@ -144,7 +188,6 @@ std::optional<Error> load_snapshot(const Bytes& bytes, const std::string& worksp
   if (!received) return received.error();
   state.received = std::move(*received);
   if (part[5].type != msgpack::type::ARRAY) return corrupt("snapshot outbox must be an array");
-  state.outbox.clear();
   for (std::uint32_t i = 0; i < part[5].via.array.size; ++i) {
     const msgpack::object& entry = part[5].via.array.ptr[i];
     if (entry.type != msgpack::type::ARRAY || entry.via.array.size != 2 ||
@@ -154,14 +197,15 @@ std::optional<Error> load_snapshot(const Bytes& bytes, const std::string& worksp
     auto covers = context_of(entry.via.array.ptr[0]);
     if (!covers) return covers.error();
     const auto delta = bin_of(entry.via.array.ptr[1]);
-    add_outbox_entry(state.outbox, {std::move(*covers), Bytes(delta.begin(), delta.end())});
+    outbox.add({std::move(*covers), Bytes(delta.begin(), delta.end())});
   }
   return std::nullopt;
 }
 
 // Applies one journal record; false when the payload is not a record (the
 // journal is cut there).
-bool replay_record(std::span<const std::uint8_t> payload, StoredState& state) {
+bool replay_record(std::span<const std::uint8_t> payload, StoredState& state,
+                   OutboxReplay& outbox) {
   msgpack::zone zone;
   msgpack::object root;
   try {
@@ -182,14 +226,12 @@ bool replay_record(std::span<const std::uint8_t> payload, StoredState& state) {
       if (crdt::join_encoded(state.doc, delta)) return false;
       state.received.join(*context);
       if (part[0].via.u64 == static_cast<std::uint64_t>(RecordKind::local)) {
-        add_outbox_entry(state.outbox, {*context, Bytes(delta.begin(), delta.end())});
+        outbox.add({*context, Bytes(delta.begin(), delta.end())});
       }
       return true;
     }
     case RecordKind::ack:
-      std::erase_if(state.outbox, [&](const sync::OutboxEntry& entry) {
-        return sync::context_includes(*context, entry.covers);
-      });
+      outbox.ack(*context);
       return true;
   }
   return false;
@@ -250,6 +292,7 @@ Result<ClientStore> ClientStore::open(const std::filesystem::path& dir,
                             "cannot create " + dir.string() + ": " + ec.message());
   StoredState state;
   state.workspace_id = workspace_id;
+  OutboxReplay outbox;
   const auto snapshot_path = dir / "snapshot";
   const bool fresh = !std::filesystem::exists(snapshot_path);
   if (fresh) {
@@ -257,7 +300,7 @@ Result<ClientStore> ClientStore::open(const std::filesystem::path& dir,
   } else {
     auto bytes = read_file(snapshot_path);
     if (!bytes) return bytes.error();
-    if (auto error = load_snapshot(*bytes, workspace_id, state)) return *error;
+    if (auto error = load_snapshot(*bytes, workspace_id, state, outbox)) return *error;
   }
 
   // Replay the journal; cut it at the first torn or corrupt record.
@@ -275,10 +318,11 @@ Result<ClientStore> ClientStore::open(const std::filesystem::path& dir,
       if (length > kMaxRecordBytes || data.size() - good_bytes - 8 < length) break;
       const std::uint8_t* payload = data.data() + good_bytes + 8;
       if (crc32(payload, length) != checksum) break;
-      if (!replay_record({payload, length}, state)) break;
+      if (!replay_record({payload, length}, state, outbox)) break;
       good_bytes += 8 + length;
     }
   }
+  state.outbox = std::move(outbox).finish();
   const int fd = ::open(journal_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("open " + journal_path.string());
   if (::ftruncate(fd, static_cast<off_t>(good_bytes)) != 0 ||
@@ -345,7 +389,7 @@ std::optional<Error> ClientStore::record_ack(const CausalContext& durable) {
 }
 
 std::optional<Error> ClientStore::compact(const crdt::GraphDoc& doc, const CausalContext& received,
-                                          const std::vector<sync::OutboxEntry>& outbox) {
+                                          std::span<const sync::OutboxEntry> outbox) {
   Bytes bytes;
   {
     ByteWriter writer{&bytes};

@@ -48,6 +48,33 @@ ClientOutput ClientSession::protocol_violation(ProtocolError code, std::string m
   return out;
 }
 
+void ClientSession::drop_acknowledged(const CausalContext& durable) {
+  auto covered = [&](const OutboxEntry& entry) { return context_includes(durable, entry.covers); };
+  // The outbox is in the order of its dots, and the server makes edits
+  // durable in the order they arrive: an ack covers a prefix of it. The
+  // prefix is skipped, not erased: erasing from the front of the vector moved
+  // every later entry on every ack, quadratic in the edits in flight (4 s
+  // of CPU for the acks of 16,000 in a release build, docs/performance.md).
+  while (outbox_head_ < outbox_.size() && covered(outbox_[outbox_head_])) {
+    outbox_[outbox_head_] = OutboxEntry{};  // frees its delta now
+    ++outbox_head_;
+  }
+  // A durable context with dots past a gap can cover entries further on.
+  // (So can a plain one, for an outbox restored out of dot order: such an
+  // entry stays until the ones before it are acknowledged, and is resent
+  // meanwhile on a reconnect, which the server acknowledges again.)
+  if (!durable.cloud().empty()) {
+    const auto rest = outbox_.begin() + static_cast<std::ptrdiff_t>(outbox_head_);
+    outbox_.erase(std::remove_if(rest, outbox_.end(), covered), outbox_.end());
+  }
+  // Erasing the skipped entries once they are half of the vector moves at
+  // most as many entries as were skipped: amortized O(1) per entry.
+  if (outbox_head_ > 0 && outbox_head_ * 2 >= outbox_.size()) {
+    outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(outbox_head_));
+    outbox_head_ = 0;
+  }
+}
+
 ClientOutput ClientSession::on_frame(std::span<const std::uint8_t> frame) {
   auto decoded = decode_message(frame, config_.max_frame_bytes);
   if (!decoded) {
@@ -97,7 +124,7 @@ ClientOutput ClientSession::on_message(const Message& message) {
     // Every unacknowledged edit goes again, even one the server's context
     // already holds: its ack may have been lost with the old connection, and
     // the server answers a duplicate with an ack once it is durable.
-    for (const OutboxEntry& entry : outbox_) {
+    for (const OutboxEntry& entry : outbox()) {
       out.to_server.push_back(encode_message(DeltaMessage{entry.delta, entry.covers}));
     }
     return out;
@@ -114,9 +141,7 @@ ClientOutput ClientSession::on_message(const Message& message) {
     return out;
   }
   if (const auto* ack = std::get_if<Ack>(&message)) {
-    std::erase_if(outbox_, [&](const OutboxEntry& entry) {
-      return context_includes(ack->durable, entry.covers);
-    });
+    drop_acknowledged(ack->durable);
     return out;
   }
   if (const auto* presence = std::get_if<Presence>(&message)) {

@@ -181,6 +181,40 @@ TEST_F(ClientStoreTest, ReplayingAJournalTheSnapshotAlreadyHoldsDuplicatesNothin
   EXPECT_TRUE(store->loaded().doc.has_node("a"));
 }
 
+// Many edits and acks interleaved in the journal, then the same journal
+// replayed over a snapshot that already holds part of it: the outbox is
+// exactly the unacknowledged edits, once each, in the order they were made.
+TEST_F(ClientStoreTest, ReplayKeepsExactlyTheUnacknowledgedEditsInOrder) {
+  std::vector<sync::OutboxEntry> expected;
+  {
+    auto store = ClientStore::open(dir_, "ws1", ReplicaId{7});
+    ASSERT_TRUE(store.ok());
+    auto session = session_from(*store);
+    for (int i = 0; i < 40; ++i)
+      edit(*store, session, "n" + std::to_string(i));
+    // Acks for the first 25, one by one, as the server sends them.
+    CausalContext durable;
+    for (std::uint64_t seq = 1; seq <= 25; ++seq) {
+      durable.insert(crdt::Dot{ReplicaId{7}, seq});
+      ASSERT_FALSE(store->record_ack(durable).has_value());
+    }
+    expected.assign(session.outbox().begin() + 25, session.outbox().end());
+    // Then the journal is kept, the store compacted with 10 of the first 25
+    // still in its outbox (as if their acks had not arrived yet), and the
+    // journal put back: every record is replayed over that snapshot.
+    fs::copy_file(dir_ / "journal", dir_ / "journal.keep");
+    const std::vector<sync::OutboxEntry> older(session.outbox().begin() + 15,
+                                               session.outbox().end());
+    ASSERT_FALSE(store->compact(session.doc(), session.received(), older).has_value());
+  }
+  fs::rename(dir_ / "journal.keep", dir_ / "journal");
+  auto store = ClientStore::open(dir_, "ws1", ReplicaId{7});
+  ASSERT_TRUE(store.ok());
+  ASSERT_EQ(store->loaded().outbox.size(), 15u);
+  EXPECT_EQ(store->loaded().outbox, expected);
+  EXPECT_TRUE(store->loaded().doc.has_node("n39"));
+}
+
 TEST(Crc32, MatchesTheStandardCheckValue) {
   const std::string text = "123456789";
   EXPECT_EQ(crc32(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), 0xCBF43926u);

@@ -467,7 +467,7 @@ TEST(ClientSession, OfflineEditsWaitInTheOutboxAndOnlineEditsAreSentAtOnce) {
   ASSERT_TRUE(sent->has_value());
   const DeltaMessage message = message_of<DeltaMessage>(**sent);
   EXPECT_EQ(message.covers, dots({Dot{kAlice, 1}}));
-  EXPECT_EQ(message.delta, online.outbox().at(0).delta);
+  EXPECT_EQ(message.delta, online.outbox()[0].delta);
 }
 
 TEST(ClientSession, FailedOrEmptyEditLeavesNothingInTheOutbox) {
@@ -481,6 +481,66 @@ TEST(ClientSession, FailedOrEmptyEditLeavesNothingInTheOutbox) {
   ASSERT_TRUE(empty_patch.ok());
   EXPECT_FALSE(empty_patch->has_value());
   EXPECT_EQ(client.outbox().size(), 1u);
+}
+
+// Acks one by one, each for the next edit in flight (the server's order):
+// after each, the outbox is exactly the edits not yet acknowledged, oldest
+// first, across the points where acknowledged entries are erased; and a
+// reconnect resends exactly those.
+TEST(ClientSession, AcksInOrderLeaveExactlyTheUnacknowledgedEditsInOrder) {
+  ClientSession alice = online_client(kAlice);
+  constexpr std::uint64_t kEdits = 37;
+  for (std::uint64_t i = 0; i < kEdits; ++i) {
+    ASSERT_TRUE(
+        alice.edit([&](GraphDoc& d) { return d.add_node(node("a" + std::to_string(i))); }).ok());
+  }
+  ASSERT_EQ(alice.outbox().size(), kEdits);
+  CausalContext durable;
+  for (std::uint64_t acked = 1; acked <= 20; ++acked) {
+    durable.insert(Dot{kAlice, acked});
+    EXPECT_FALSE(alice.on_message(Ack{durable}).close);
+    ASSERT_EQ(alice.outbox().size(), kEdits - acked);
+    for (std::size_t i = 0; i < alice.outbox().size(); ++i)
+      ASSERT_EQ(alice.outbox()[i].covers, dots({Dot{kAlice, acked + 1 + i}})) << "after " << acked;
+  }
+  // An ack that repeats what is already durable changes nothing.
+  EXPECT_FALSE(alice.on_message(Ack{durable}).close);
+  ASSERT_EQ(alice.outbox().size(), kEdits - 20);
+
+  alice.on_disconnected();
+  (void)alice.on_connected();
+  const ClientOutput resent =
+      alice.on_message(Welcome{kServer, user_for(kAlice), crdt::encode(GraphDoc{}), {}});
+  ASSERT_EQ(resent.to_server.size(), kEdits - 20);
+  for (std::size_t i = 0; i < resent.to_server.size(); ++i) {
+    const auto message = message_of<DeltaMessage>(resent.to_server[i]);
+    EXPECT_EQ(message.covers, dots({Dot{kAlice, 21 + i}}));
+    EXPECT_EQ(message.delta, alice.outbox()[i].delta);
+  }
+  // Then the rest at once: the outbox empties.
+  for (std::uint64_t seq = 21; seq <= kEdits; ++seq)
+    durable.insert(Dot{kAlice, seq});
+  (void)alice.on_message(Ack{durable});
+  EXPECT_TRUE(alice.outbox().empty());
+  // And it keeps working: a new edit waits for its own ack.
+  ASSERT_TRUE(alice.edit([](GraphDoc& d) { return d.add_node(node("later")); }).ok());
+  ASSERT_EQ(alice.outbox().size(), 1u);
+  EXPECT_EQ(alice.outbox()[0].covers, dots({Dot{kAlice, kEdits + 1}}));
+}
+
+// A durable context with a gap (its dots past the gap in the cloud) drops
+// the edits it covers beyond the gap too, and keeps the one in the gap.
+TEST(ClientSession, AnAckWithAGapDropsWhatItCoversAndKeepsTheRestInOrder) {
+  ClientSession alice = online_client(kAlice);
+  for (const char* id : {"a1", "a2", "a3", "a4"})
+    ASSERT_TRUE(alice.edit([&](GraphDoc& d) { return d.add_node(node(id)); }).ok());
+  (void)alice.on_message(Ack{dots({Dot{kAlice, 1}, Dot{kAlice, 3}})});
+  ASSERT_EQ(alice.outbox().size(), 2u);
+  EXPECT_EQ(alice.outbox()[0].covers, dots({Dot{kAlice, 2}}));
+  EXPECT_EQ(alice.outbox()[1].covers, dots({Dot{kAlice, 4}}));
+  (void)alice.on_message(Ack{dots({Dot{kAlice, 1}, Dot{kAlice, 2}, Dot{kAlice, 3}})});
+  ASSERT_EQ(alice.outbox().size(), 1u);
+  EXPECT_EQ(alice.outbox()[0].covers, dots({Dot{kAlice, 4}}));
 }
 
 TEST(ClientSession, HelloCarriesTheClientsIdentityAndTheEventsItReceivedInFull) {

@@ -32,11 +32,12 @@ TestClient::TestClient(TestClientOptions options)
     : TestClient(options, crdt::GraphDoc(crdt::ReplicaId{options.replica}), {}, {}) {}
 
 TestClient::TestClient(TestClientOptions options, crdt::GraphDoc doc, crdt::CausalContext received,
-                       std::vector<sync::OutboxEntry> outbox)
+                       std::span<const sync::OutboxEntry> outbox)
     : options_(options),
       session_(sync::ClientConfig{options.workspace, options.name, std::nullopt,
                                   sync::limits::kMaxFrameBytes, options.protocol_version},
-               std::move(doc), std::move(received), std::move(outbox)) {}
+               std::move(doc), std::move(received),
+               std::vector<sync::OutboxEntry>(outbox.begin(), outbox.end())) {}
 
 TestClient::~TestClient() {
   disconnect();

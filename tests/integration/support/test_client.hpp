@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,7 @@ class TestClient {
   explicit TestClient(TestClientOptions options);
   // A client that continues from a previous one's state (a restart).
   TestClient(TestClientOptions options, crdt::GraphDoc doc, crdt::CausalContext received,
-             std::vector<sync::OutboxEntry> outbox);
+             std::span<const sync::OutboxEntry> outbox);
   ~TestClient();
   TestClient(const TestClient&) = delete;
   TestClient& operator=(const TestClient&) = delete;

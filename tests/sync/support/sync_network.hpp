@@ -63,7 +63,7 @@ inline ClientDisk save_to_disk(const ClientSession& session) {
   ClientDisk disk;
   crdt::encode_state_to(session.doc(), disk.state);
   disk.received = session.received();
-  disk.outbox = session.outbox();
+  disk.outbox.assign(session.outbox().begin(), session.outbox().end());
   return disk;
 }
 

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,7 @@ class ClientStore {
 
   // Writes `state` as the new snapshot and empties the journal.
   std::optional<Error> compact(const crdt::GraphDoc& doc, const CausalContext& received,
-                               const std::vector<sync::OutboxEntry>& outbox);
+                               std::span<const sync::OutboxEntry> outbox);
 
   std::uint64_t journal_bytes() const { return journal_bytes_; }
 

@@ -10,8 +10,10 @@
 // crashed after sending an edit it had not saved would reuse its dot for
 // different content.
 
+#include <cstddef>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,7 +65,11 @@ class ClientSession {
   // puts the removed add's dot in the context without that add's fields, and
   // a peer must still send those (docs/protocol.md, "Anti-entropy").
   const CausalContext& received() const { return received_; }
-  const std::vector<OutboxEntry>& outbox() const { return outbox_; }
+  // The unacknowledged local edits, oldest first. Valid until the next call
+  // of a non-const member.
+  std::span<const OutboxEntry> outbox() const {
+    return std::span<const OutboxEntry>(outbox_).subspan(outbox_head_);
+  }
   ConnectionState state() const { return state_; }
   const std::optional<UserIdentity>& user() const { return user_; }
 
@@ -91,11 +97,16 @@ class ClientSession {
 
  private:
   ClientOutput protocol_violation(ProtocolError code, std::string message);
+  void drop_acknowledged(const CausalContext& durable);
 
   ClientConfig config_;
   crdt::GraphDoc doc_;
   CausalContext received_;
+  // outbox() is outbox_ from outbox_head_ on: entries before it are
+  // acknowledged, emptied, and erased once they are half of the vector
+  // (drop_acknowledged).
   std::vector<OutboxEntry> outbox_;
+  std::size_t outbox_head_ = 0;
   ConnectionState state_ = ConnectionState::offline;
   std::optional<UserIdentity> user_;
 };

@@ -7,7 +7,9 @@
 #   fuzz/run.sh [seconds-per-target]        (default 30)
 #
 # Environment: FUZZ_TARGETS="crdt_decode engineio" runs only those targets;
-# FUZZ_SEED=N starts libFuzzer's random generator at N (unset: random).
+# FUZZ_SEED=N starts libFuzzer's random generator at N (unset: random);
+# FUZZ_JOBS=N runs N targets at a time (default: the number of cores; a
+# libFuzzer process uses one).
 # Needs clang-14, libclang-rt-14-dev (libFuzzer's runtime), and the
 # project's build dependencies (scripts/install-deps.sh).
 set -euo pipefail
@@ -28,6 +30,11 @@ fi
 
 cmake --preset fuzz > /dev/null
 cmake --build --preset fuzz
+jobs="${FUZZ_JOBS:-$(nproc)}"
+if ! [[ "$jobs" =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz/run.sh: FUZZ_JOBS must be a positive number, not '$jobs'" >&2
+  exit 2
+fi
 
 build="$root/build/fuzz/fuzz"
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/trellis-fuzz.XXXXXX")"
@@ -39,26 +46,47 @@ mkdir -p "$artifacts" "$logs"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
-failed=()
-for target in $targets; do
-  binary="$build/fuzz_$target"
-  corpus="$scratch/$target"
+# Runs one target; its exit status is libFuzzer's (0: no crash).
+run_target() {
+  local target="$1"
+  local corpus="$scratch/$target"
   mkdir -p "$corpus"
   cp -r "fuzz/corpus/$target/." "$corpus/"
-  options=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10
-           -artifact_prefix="$artifacts/$target-" -print_final_stats=1)
+  local options=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10
+                 -artifact_prefix="$artifacts/$target-" -print_final_stats=1)
   if [[ -n "${FUZZ_SEED:-}" ]]; then
     options+=(-seed="$FUZZ_SEED")
   fi
   if [[ -f "fuzz/dict/$target.dict" ]]; then
     options+=(-dict="fuzz/dict/$target.dict")
   fi
-  log="$logs/$target.log"
-  status=0
   # libFuzzer stops itself after max_total_time; the outer timeout only
   # bounds a target that hangs outside an input (start-up, shutdown).
-  timeout --kill-after=10 $((seconds + 60)) "$binary" "${options[@]}" "$corpus" > "$log" 2>&1 ||
-    status=$?
+  timeout --kill-after=10 $((seconds + 60)) "$build/fuzz_$target" "${options[@]}" "$corpus" \
+    > "$logs/$target.log" 2>&1
+}
+
+# Up to $jobs targets at a time; each writes its exit status to a file, read
+# back below so that the report comes in target order.
+running=0
+for target in $targets; do
+  if [[ $running -ge $jobs ]]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  (
+    status=0
+    run_target "$target" || status=$?
+    echo "$status" > "$scratch/$target.status"
+  ) &
+  running=$((running + 1))
+done
+wait
+
+failed=()
+for target in $targets; do
+  log="$logs/$target.log"
+  status="$(cat "$scratch/$target.status" 2>/dev/null || echo 127)"
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
   if [[ $status -eq 0 ]]; then
     echo "fuzz $target: ok, ${runs:-?} runs in ${seconds} s"
@@ -70,7 +98,7 @@ for target in $targets; do
   saved="$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)"
   if [[ -n "$saved" ]]; then
     echo "  crashing input saved to $saved"
-    echo "  reproduce: $binary $saved"
+    echo "  reproduce: $build/fuzz_$target $saved"
   fi
 done
 

@@ -441,7 +441,11 @@ crdt::Bytes delta_frame(std::uint64_t replica, const std::string& id) {
 TEST(HostileSyncInput, GarbageAndTruncatedMessagesGetAnErrorAndClose1002) {
   Scene scene({"--max-frame-bytes", "1MiB"}, "ws-garbage");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
 
   const unsigned seed = std::random_device{}();
@@ -639,7 +643,11 @@ std::optional<std::string> error_event(const SocketIoTestClient& client, std::si
 TEST(HostileOversized, MessagesPastTheLimitsAreClosedWith1009OrRefused) {
   Scene scene({"--max-frame-bytes", "64KiB"}, "ws-oversized");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
 
   // Native, past --max-frame-bytes: one frame, or fragments that add up.
@@ -763,7 +771,11 @@ TEST(HostileOversized, MessagesPastTheLimitsAreClosedWith1009OrRefused) {
 TEST(HostileText, InvalidUtf8InTextFramesIsRefusedWith1007) {
   Scene scene({}, "ws-utf8");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
 
   // A stray continuation byte, an overlong '/', a UTF-16 surrogate, a
@@ -929,7 +941,11 @@ std::size_t error_events(const SocketIoTestClient& client) {
 TEST(HostileJson, DeepNestingClosesAndHugeContainersGetAnError) {
   Scene scene({}, "ws-json");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
 
   SocketIoTestClient attacker(port);
@@ -1050,7 +1066,11 @@ UnderAttack while_attacked(Target& target, Bystanders& bystanders,
 TEST(HostileFlood, ANativeDeltaFloodIsPacedAndLosesNoAcknowledgedEditAcrossSigkill) {
   Scene scene({}, "ws-flood", /*sqlite=*/true);
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
 
   // One width written over and over, each write its own delta frame, as
@@ -1100,7 +1120,11 @@ TEST(HostileFlood, ANativeDeltaFloodIsPacedAndLosesNoAcknowledgedEditAcrossSigki
 TEST(HostileBackpressure, SocketIoFloodsArePacedLikeNativeOnes) {
   Scene scene({}, "ws-socketio-flood");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
 
   // Tiny node_data_update events of one node, every thousandth (and the
@@ -1175,7 +1199,9 @@ void write_blob(Bystanders& bystanders, std::size_t n, bool add, bool wait) {
 TEST(HostileMemory, ASocketIoReaderCostsMemoryBoundedByTheDocument) {
   Scene scene({"--ping-interval", "1"}, "ws-rewrites", /*sqlite=*/true);
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
   for (std::size_t n = 0; n < kBlobNodes; ++n)
     write_blob(bystanders, n, /*add=*/true, /*wait=*/n % 5 == 4);
   bystanders.round("after-build");
@@ -1193,7 +1219,11 @@ TEST(HostileMemory, ASocketIoReaderCostsMemoryBoundedByTheDocument) {
 TEST(HostileSlowloris, TricklingClientsAreCutOffAtTheIdleTimeoutWhileBystandersWork) {
   Scene scene({"--http-idle-timeout", "1"}, "ws-slowloris");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
 
   // Headers one byte at a time (a plain request, a WebSocket upgrade on
@@ -1269,7 +1299,11 @@ TEST(HostileHalfOpen, SilentConnectionsAreDroppedByTheirTimeoutsAndTheirUsersLea
   Scene scene({"--http-idle-timeout", "1", "--ping-interval", "1", "--ping-timeout", "1"},
               "ws-half-open");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
   const std::size_t descriptors = target.descriptors();
 
@@ -1367,7 +1401,11 @@ TEST(HostileConnectionFlood, PastMaxConnectionsNewOnesGet503AndTheCountRecovers)
   constexpr std::size_t kMaxConnections = 40;
   Scene scene({"--max-connections", std::to_string(kMaxConnections)}, "ws-conn-flood");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
   ASSERT_EQ(connections, 3u) << "two bystanders and /healthz's own request";
   const double refused_before = metric(port, "trellis_connections_refused_total");
@@ -1435,7 +1473,11 @@ TEST(HostileSlowConsumer, ClientsThatStopReadingAreClosedWith4009WithinTheCloseG
   Scene scene({"--outbound-queue-bytes", "256KiB", "--ping-interval", "25", "--ping-timeout", "60"},
               "ws-never-reads", /*sqlite=*/true);
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  std::size_t& baseline = scene.baseline;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
 
   // The document first: nodes of 20 KB, 5 MB in all. The attack below
@@ -1531,7 +1573,10 @@ TEST(HostileSlowConsumer, ClientsThatStopReadingAreClosedWith4009WithinTheCloseG
 TEST(HostileSlowConsumer, APollingJoinerGetsAWorkspaceSyncPastTheBoundThoughItsGetComesLate) {
   Scene scene({"--outbound-queue-bytes", "64KiB"}, "ws-late-get");
   ASSERT_TRUE(scene.ready);
-  auto& [target, workspace, bystanders, ready, baseline, connections] = scene;
+  Target& target = scene.target;
+  const std::string& workspace = scene.workspace;
+  Bystanders& bystanders = scene.bystanders;
+  const std::size_t connections = scene.connections;
   const std::uint16_t port = target.port();
   constexpr std::size_t kNodes = 5;  // 100 KB of blobs
   for (std::size_t n = 0; n < kNodes; ++n)

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <set>
 #include <stdexcept>
 
 #include <msgpack.hpp>
@@ -102,55 +101,34 @@ Result<Bytes> read_file(const std::filesystem::path& path) {
 }
 
 // The outbox as the snapshot and the journal rebuild it, in time linear in
-// their records (log-linear for the duplicate check). A client with
-// thousands of edits in flight journals a record per edit and one per ack;
-// checking each against the whole outbox, as the replay did before, was
-// quadratic in them.
+// their records. A client with thousands of edits in flight journals a
+// record per edit and one per ack; checking each against the whole outbox,
+// as the replay did before, was quadratic in them.
 class OutboxReplay {
  public:
-  // Adds an entry unless one with the same covers was added before: replays
-  // after a crash between snapshot and journal truncation repeat records.
+  // Adds an entry unless its dots were added before: replays after a crash
+  // between snapshot and journal truncation repeat records.
   void add(sync::OutboxEntry entry) {
-    if (!seen_.insert(key_of(entry.covers)).second) return;
+    if (sync::context_includes(added_, entry.covers)) return;
+    added_.join(entry.covers);
     entries_.push_back(std::move(entry));
   }
   // An acknowledgement; finish() drops what all of them cover at once. That
   // differs from dropping at each ack only for an entry recorded after an
   // ack that covers it, which can only repeat an acknowledged edit (each
   // local edit has a dot of its own): dropped too, as it should be.
-  void ack(const CausalContext& durable) {
-    acked_.join(durable);
-    any_ack_ = true;
-  }
+  void ack(const CausalContext& durable) { acked_.join(durable); }
   std::vector<sync::OutboxEntry> finish() && {
-    if (any_ack_) {
-      std::erase_if(entries_, [&](const sync::OutboxEntry& entry) {
-        return sync::context_includes(acked_, entry.covers);
-      });
-    }
+    std::erase_if(entries_, [&](const sync::OutboxEntry& entry) {
+      return sync::context_includes(acked_, entry.covers);
+    });
     return std::move(entries_);
   }
 
  private:
-  // The dots of a context, as numbers that order and compare like it.
-  static std::vector<std::uint64_t> key_of(const CausalContext& covers) {
-    std::vector<std::uint64_t> key;
-    key.push_back(covers.version_vector().entries().size());
-    for (const auto& [replica, seq] : covers.version_vector().entries()) {
-      key.push_back(replica.value);
-      key.push_back(seq);
-    }
-    for (const crdt::Dot& dot : covers.cloud()) {
-      key.push_back(dot.replica.value);
-      key.push_back(dot.seq);
-    }
-    return key;
-  }
-
   std::vector<sync::OutboxEntry> entries_;
-  std::set<std::vector<std::uint64_t>> seen_;
+  CausalContext added_;  // the dots of entries_
   CausalContext acked_;
-  bool any_ack_ = false;
 };
 
 std::optional<Error> load_snapshot(const Bytes& bytes, const std::string& workspace_id,

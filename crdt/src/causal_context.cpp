@@ -60,11 +60,16 @@ void CausalContext::insert_up_to(ReplicaId replica, std::uint64_t seq) {
 
 void CausalContext::join(const CausalContext& other) {
   // A transaction's context is mostly one cloud dot: no vector to join.
-  if (!other.compact_.empty()) compact_.join(other.compact_);
+  // Only a raised vector can cover or extend cloud dots, so the cloud is
+  // folded only then: joining a dot into a context with a large cloud (an
+  // outbox whose dots do not start at 1) stays O(log n), not a pass over it.
+  if (!other.compact_.empty()) {
+    compact_.join(other.compact_);
+    if (!cloud_.empty()) absorb_cloud();
+  }
   if (other.cloud_.size() <= 8) {
     // Deltas carry a dot or two: insert them (each in place) rather than
     // merging whole clouds.
-    if (!cloud_.empty()) absorb_cloud();
     for (const Dot& dot : other.cloud_)
       insert(dot);
     return;

@@ -509,46 +509,36 @@ std::vector<OutgoingEvent> ClientShadow::events_for(const GraphDoc& doc, const T
   return out;
 }
 
-SharedJson SyncedObjects::share(EntityKind kind, const std::string& id, Json object) {
-  auto found = previous(kind).find(id);
-  SharedJson shared = found != previous(kind).end() && *found->second == object
-                          ? found->second
-                          : adapters::share(std::move(object));
-  next(kind)[id] = shared;
-  return shared;
-}
-
-void SyncedObjects::end_sync() {
-  previous_nodes_ = std::exchange(next_nodes_, {});
-  previous_edges_ = std::exchange(next_edges_, {});
-}
-
-OutgoingEvent ClientShadow::sync(const GraphDoc& doc, Json users, Json current_user,
-                                 std::string_view workspace_id, SyncedObjects* shared) {
+void ClientShadow::record_sync(const SyncSnapshot& snapshot) {
   ++sent_;
-  Json nodes = crdt::nodes_view(doc);
-  Json edges = crdt::edges_view(doc);
-  for (auto [kind, objects] : {std::pair{EntityKind::node, &nodes}, {EntityKind::edge, &edges}}) {
-    std::unordered_set<std::string> shown;
-    for (const Json& object : *objects) {
-      const auto& id = object["id"].get_ref<const std::string&>();
-      shown.insert(id);
-      append_event(
-          kind, id,
-          StoreEffect{Op::insert, shared ? shared->share(kind, id, object) : share(object)});
-    }
+  for (auto [kind, entities] :
+       {std::pair{EntityKind::node, &snapshot.nodes()}, {EntityKind::edge, &snapshot.edges()}}) {
+    // What the store held before and the view does not: removed by the sync.
+    // (A new client's shadow has no records yet.)
     std::vector<std::string> hidden;
-    for (const auto& [id, unused] : records(kind)) {
-      if (!shown.count(id)) hidden.push_back(id);
+    if (!records(kind).empty()) {
+      std::unordered_set<std::string_view> shown;
+      shown.reserve(entities->size());
+      for (const auto& entity : *entities)
+        shown.insert(entity.id);
+      for (const auto& [id, unused] : records(kind)) {
+        if (!shown.count(id)) hidden.push_back(id);
+      }
     }
+    for (const auto& entity : *entities)
+      append_event(kind, entity.id, StoreEffect{Op::insert, entity.object});
     for (const auto& id : hidden)
       append_event(kind, id, StoreEffect{Op::remove, nullptr});
   }
-  if (shared) shared->end_sync();
   syncs_.push_back(sent_);
   if (first_sync_ == 0) first_sync_ = sent_;
-  return workspace_sync_event(std::move(nodes), std::move(edges), std::move(users), workspace_id,
-                              std::move(current_user));
+}
+
+OutgoingEvent ClientShadow::sync(const GraphDoc& doc, Json users, Json current_user,
+                                 std::string_view workspace_id) {
+  const SyncSnapshot snapshot(doc);
+  record_sync(snapshot);
+  return snapshot.event(std::move(users), workspace_id, std::move(current_user));
 }
 
 SenderBases ClientShadow::locate(Involved& involved) {

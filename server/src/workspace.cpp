@@ -93,9 +93,7 @@ void Workspace::join_events(ConnectionId connection, std::shared_ptr<EventPeer> 
   auto [it, inserted] = members_.emplace(connection, std::move(member));
   if (!inserted) return;
   Member& joined = it->second;
-  adapters::OutgoingEvent sync = joined.shadow->sync(replica_.doc(), users_json(),
-                                                     user_json(joined.user), id_, &synced_objects_);
-  joined.events->send_event(std::move(sync.name), std::move(sync.payload));
+  send_sync(joined);
   // Then where everyone already here is (cursor, selection), as a native
   // newcomer gets it right after welcome.
   for (const auto& [other_id, other] : members_) {
@@ -105,6 +103,24 @@ void Workspace::join_events(ConnectionId connection, std::shared_ptr<EventPeer> 
   }
   if (ack_id) joined.events->send_ack(*ack_id, crdt::Json{{"ok", true}});
   announce_joined(connection, user);
+}
+
+const adapters::SyncSnapshot& Workspace::sync_view() {
+  if (!sync_view_ || sync_view_changes_ != replica_.changes()) {
+    // Built from the previous one: what did not change keeps its object
+    // (shared with the shadows synced to it) and its text.
+    adapters::SyncSnapshot next(replica_.doc(), sync_view_ ? &*sync_view_ : nullptr);
+    sync_view_ = std::move(next);
+    sync_view_changes_ = replica_.changes();
+  }
+  return *sync_view_;
+}
+
+void Workspace::send_sync(Member& member) {
+  const adapters::SyncSnapshot& view = sync_view();
+  member.shadow->record_sync(view);
+  member.events->send_encoded(std::make_shared<const EncodedEvent>(
+      EncodedEvent{"workspace_sync", view.event_text(users_json(), id_, user_json(member.user))}));
 }
 
 bool Workspace::on_frame(ConnectionId connection, std::span<const std::uint8_t> frame) {
@@ -152,9 +168,7 @@ void Workspace::on_event(ConnectionId connection, const std::string& name,
     return;
   }
   if (std::holds_alternative<adapters::SyncRequest>(*parsed)) {
-    adapters::OutgoingEvent sync = member.shadow->sync(
-        replica_.doc(), users_json(), user_json(member.user), id_, &synced_objects_);
-    member.events->send_event(std::move(sync.name), std::move(sync.payload));
+    send_sync(member);
     if (ack_id) member.events->send_ack(*ack_id, crdt::Json{{"ok", true}});
     return;
   }
@@ -249,6 +263,11 @@ void Workspace::leave(ConnectionId connection) {
   if (it == members_.end()) return;
   const sync::UserIdentity user = it->second.user;
   members_.erase(it);
+  // The last Socket.IO member gone, no one needs the sync's text.
+  if (std::none_of(members_.begin(), members_.end(),
+                   [](const auto& m) { return m.second.shadow != nullptr; })) {
+    sync_view_.reset();
+  }
   const Frame left = make_frame(sync::user_left_frame(user.id));
   for (const auto& [other_id, other] : members_) {
     if (other.peer) other.peer->send_control(left);

@@ -26,6 +26,7 @@
 #include "peer.hpp"
 #include "storage/workspace_store.hpp"
 #include "trellis/adapters/event_shadow.hpp"
+#include "trellis/adapters/sync_snapshot.hpp"
 #include "trellis/sync/server_session.hpp"
 #include "trellis/sync/workspace_replica.hpp"
 
@@ -111,6 +112,12 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   // (color_in_workspace), so that everyone present looks different.
   std::string color_for_newcomer(std::string_view user_id) const;
   crdt::Json users_json() const;
+  // The workspace_sync of the document as it is now, built again only when
+  // it changed; the Socket.IO members' shadows share its objects.
+  const adapters::SyncSnapshot& sync_view();
+  // Sends `member` (a Socket.IO member) the workspace_sync and records it
+  // in its shadow.
+  void send_sync(Member& member);
   void write_snapshot();
 
   std::string id_;
@@ -120,8 +127,10 @@ class Workspace : public std::enable_shared_from_this<Workspace> {
   Metrics& metrics_;
   WorkspaceSettings settings_;
   std::map<ConnectionId, Member> members_;
-  // What the Socket.IO members' shadows share of the document.
-  adapters::SyncedObjects synced_objects_;
+  // Kept while Socket.IO members are here; current while
+  // replica_.changes() is sync_view_changes_.
+  std::optional<adapters::SyncSnapshot> sync_view_;
+  std::uint64_t sync_view_changes_ = 0;
   std::size_t pending_writes_ = 0;
   std::uint64_t appended_since_snapshot_ = 0;
 };

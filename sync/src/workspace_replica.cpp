@@ -94,6 +94,7 @@ crdt::Result<bool> WorkspaceReplica::apply(const DeltaMessage& message, ReplicaI
   if (context_includes(doc_.context(), message.covers)) return false;
   doc_.join(*delta);
   state_encoding_.clear();
+  ++changes_;
   log_.append(message.covers, message.delta);
   return true;
 }
@@ -102,6 +103,7 @@ crdt::Result<std::optional<DeltaMessage>> WorkspaceReplica::edit(
     const std::function<crdt::Result<crdt::GraphDoc>(crdt::GraphDoc&)>& edit) {
   // The mutator may have changed the document even when it failed.
   state_encoding_.clear();
+  ++changes_;
   auto delta = edit(doc_);
   if (!delta) return delta.error();
   auto dot = transaction_dot(*delta, doc_.replica());

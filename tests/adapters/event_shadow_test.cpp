@@ -10,6 +10,8 @@
 
 #include "adapters/event_simulation.hpp"
 #include "trellis/adapters/event_shadow.hpp"
+#include "trellis/adapters/socketio.hpp"
+#include "trellis/adapters/sync_snapshot.hpp"
 #include "trellis/crdt/graph_view.hpp"
 
 namespace trellis::adapters {
@@ -61,25 +63,88 @@ TEST(EventShadow, AWorkspaceSyncCarriesTheViewInTheSeedsShape) {
   EXPECT_EQ(shadow.events_sent(), 1u);
 }
 
-TEST(SyncedObjects, SyncsOfAnUnchangedObjectShareItAndAChangedOneGetsItsOwn) {
-  SyncedObjects synced;
-  const Json a = testkit::box_node("a", 0, 0);
-  const SharedJson first = synced.share(crdt::EntityKind::node, "a", a);
-  synced.end_sync();
-  const SharedJson same = synced.share(crdt::EntityKind::node, "a", a);
-  EXPECT_EQ(first.get(), same.get()) << "an equal object is shared";
-  synced.end_sync();
-  const SharedJson moved = synced.share(crdt::EntityKind::node, "a", testkit::box_node("a", 5, 0));
-  EXPECT_NE(first.get(), moved.get());
-  EXPECT_EQ(*moved, testkit::box_node("a", 5, 0));
-  // An edge of the same id is another entity.
-  const SharedJson edge = synced.share(crdt::EntityKind::edge, "a", a);
-  EXPECT_NE(edge.get(), moved.get());
-  synced.end_sync();
-  // A sync without "a" forgets it: the next one builds it anew.
-  synced.end_sync();
-  EXPECT_NE(synced.share(crdt::EntityKind::node, "a", testkit::box_node("a", 5, 0)).get(),
-            moved.get());
+void mutate(crdt::GraphDoc& doc, Mutation::Op op, const std::string& id, Json value = nullptr) {
+  auto applied = apply_mutation(doc, Mutation{op, id, std::move(value), {}});
+  EXPECT_TRUE(applied) << (applied ? "" : applied.error().message);
+}
+
+crdt::GraphDoc doc_with(const std::vector<Json>& nodes, const std::vector<Json>& edges) {
+  crdt::GraphDoc doc{crdt::ReplicaId{7}};
+  for (const Json& node : nodes)
+    mutate(doc, Mutation::Op::add_node, node["id"], node);
+  for (const Json& edge : edges)
+    mutate(doc, Mutation::Op::add_edge, edge["id"], edge);
+  return doc;
+}
+
+TEST(SyncSnapshot, ItsTextIsTheEncodingOfItsEventByteForByte) {
+  Json odd = testkit::box_node("n\"2", 1, {{"label", "caf\u00e9 \"q\" \n\t<>"}, {"k", nullptr}});
+  odd["parentId"] = "p";
+  const crdt::GraphDoc doc = doc_with(
+      {testkit::box_node("n1", 0, {{"a", 1}}), odd, testkit::box_node("p", 0, Json::object())},
+      {Json{{"id", "e1"}, {"source", "n1"}, {"target", "n\"2"}},
+       Json{{"id", "e2"}, {"source", "n1"}, {"target", "p"}, {"label", "x"}}});
+  const SyncSnapshot snapshot(doc);
+  const Json users = Json::array({Json{{"id", "u1"}, {"color", "#f00"}}});
+  const Json user{{"id", "u1"}, {"username", "Zo\u00eb"}};
+  const OutgoingEvent event = snapshot.event(users, "w\"1", user);
+  EXPECT_EQ(event.payload["nodes"], crdt::nodes_view(doc));
+  EXPECT_EQ(event.payload["edges"], crdt::edges_view(doc));
+  EXPECT_EQ(snapshot.event_text(users, "w\"1", user),
+            encode_event_text("workspace_sync", event.payload));
+  const SyncSnapshot empty(crdt::GraphDoc{crdt::ReplicaId{8}});
+  EXPECT_EQ(
+      empty.event_text(Json::array(), "w", Json::object()),
+      encode_event_text("workspace_sync", empty.event(Json::array(), "w", Json::object()).payload));
+}
+
+TEST(SyncSnapshot, ABuildFromThePreviousSharesWhatDidNotChangeAndEncodesWhatDid) {
+  crdt::GraphDoc doc = doc_with(
+      {testkit::box_node("a", 0, Json::object()), testkit::box_node("b", 0, Json::object()),
+       testkit::box_node("c", 0, Json::object())},
+      {Json{{"id", "e1"}, {"source", "a"}, {"target", "b"}}});
+  const SyncSnapshot first(doc);
+  mutate(doc, Mutation::Op::set_node_data, "b", Json{{"w", 5}});
+  mutate(doc, Mutation::Op::remove_node, "c");
+  mutate(doc, Mutation::Op::add_node, "d", testkit::box_node("d", 2, Json::object()));
+  const SyncSnapshot next(doc, &first);
+  const SyncSnapshot fresh(doc);
+  ASSERT_EQ(next.nodes().size(), 3u);
+  EXPECT_EQ(next.nodes()[0].object.get(), first.nodes()[0].object.get()) << "a is unchanged";
+  EXPECT_NE(next.nodes()[1].object.get(), first.nodes()[1].object.get()) << "b changed";
+  EXPECT_EQ(next.edges()[0].object.get(), first.edges()[0].object.get());
+  // The same view and the same text as a snapshot built from nothing.
+  EXPECT_EQ(next.nodes_text(), fresh.nodes_text());
+  EXPECT_EQ(next.edges_text(), fresh.edges_text());
+  EXPECT_EQ(Json::parse(next.nodes_text()), crdt::nodes_view(doc));
+  for (std::size_t i = 0; i < next.nodes().size(); ++i) {
+    const auto& entity = next.nodes()[i];
+    EXPECT_EQ(*entity.object, crdt::nodes_view(doc)[i]);
+    EXPECT_EQ(Json::parse(next.nodes_text().substr(entity.text_offset, entity.text_size)),
+              *entity.object);
+  }
+}
+
+TEST(EventShadow, ASyncRecordedFromASnapshotRemovesWhatTheViewNoLongerHolds) {
+  SimWorkspace workspace = settled_workspace(1);
+  add_node(workspace, 0, testkit::box_node("n1", 0, {{"a", 1}}));
+  add_node(workspace, 0, testkit::box_node("n2", 0, {{"a", 1}}));
+  ClientShadow shadow("u9");
+  shadow.record_sync(SyncSnapshot(workspace.server));
+  mutate(workspace.server, Mutation::Op::remove_node, "n2");
+  shadow.record_sync(SyncSnapshot(workspace.server));
+  EXPECT_EQ(shadow.events_sent(), 2u);
+  shadow.acknowledge(2);
+  EXPECT_EQ(shadow.uncertain_entities(), 0u);
+  // The store lacks n2 since the second sync: its return is a plain add.
+  mutate(workspace.server, Mutation::Op::add_node, "n2", testkit::box_node("n2", 3, {{"a", 2}}));
+  Touched touched;
+  touched.add(crdt::EntityKind::node, "n2");
+  const auto events = shadow.events_for(workspace.server, touched, "someone");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].name, "node_change");
+  EXPECT_EQ(events[0].payload["type"], "add");
+  EXPECT_EQ(events[0].payload["node"], testkit::box_node("n2", 3, {{"a", 2}}));
 }
 
 TEST(EventShadow, ADragOfANodeSomeoneElseCreatedIsNeverEchoed) {

@@ -18,6 +18,7 @@
 #include "trellis/adapters/event_changes.hpp"
 #include "trellis/adapters/event_mapping.hpp"
 #include "trellis/adapters/event_shadow.hpp"
+#include "trellis/adapters/sync_snapshot.hpp"
 #include "trellis/crdt/graph_doc.hpp"
 #include "trellis/crdt/graph_view.hpp"
 
@@ -242,16 +243,19 @@ class SimWorkspace {
   std::size_t corrections = 0;        // events sent to a client about its own change
   std::size_t refusals = 0;           // change events the server refused
   std::size_t native_joins = 0;
-  SyncedObjects synced;  // as the server's workspace shares them
+  // The latest workspace_sync's view: each join's is built from it, as the
+  // server's workspace builds its own from the previous one.
+  std::optional<SyncSnapshot> synced;
 
   // join_workspace: the workspace_sync, then (as event_shadow.hpp advises)
   // a ping, whose pong tells the server the client has the sync.
   void join(std::size_t c) {
     SimClient& client = clients[c];
+    SyncSnapshot view(server, synced ? &*synced : nullptr);
+    client.shadow.record_sync(view);
     client.inbox.push_back(
-        ToClient{client.shadow.sync(server, Json::array(), Json{{"id", client.shadow.user_id()}},
-                                    kWorkspace, &synced),
-                 0});
+        ToClient{view.event(Json::array(), kWorkspace, Json{{"id", client.shadow.user_id()}}), 0});
+    synced = std::move(view);
     note("c" + std::to_string(c) + " joins");
     ping(c);
   }

@@ -133,6 +133,14 @@ for (const [label, transports] of [['default transports', undefined], ['websocke
       const again = nextEvent(late, 'workspace_sync');
       late.emit('sync_request', { workspaceId: ws });
       assert.deepEqual((await again).nodes.length, 20);
+      // The server keeps the sync it built until the document changes: the
+      // next one shows a change made since, and only that changed.
+      await emitWithAck(alice, 'node_data_update', { nodeId: 'n5', data: { width: 55 }, workspaceId: ws });
+      const changed = nextEvent(late, 'workspace_sync');
+      late.emit('sync_request', { workspaceId: ws });
+      const after = await changed;
+      assert.equal(after.nodes.find((n) => n.id === 'n5').data.width, 55);
+      assert.deepEqual(after.nodes.find((n) => n.id === 'n6'), box('n6', 6));
       alice.close(); late.close();
     });
 

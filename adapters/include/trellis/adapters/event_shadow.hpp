@@ -59,17 +59,11 @@
 
 #include "trellis/adapters/event_changes.hpp"
 #include "trellis/adapters/event_mapping.hpp"
+#include "trellis/adapters/shared_json.hpp"
+#include "trellis/adapters/sync_snapshot.hpp"
 #include "trellis/crdt/graph_doc.hpp"
 
 namespace trellis::adapters {
-
-// JSON that nobody changes once built, shared instead of copied: the
-// frontiers of a record, the events that made them and the receivers of one
-// change mostly hold the same objects.
-using SharedJson = std::shared_ptr<const Json>;
-inline SharedJson share(Json value) {
-  return std::make_shared<const Json>(std::move(value));
-}
 
 // One state of a node or edge in a client's store.
 struct ModelState {
@@ -112,30 +106,6 @@ struct TouchedViews {
 };
 TouchedViews views_of(const crdt::GraphDoc& doc, const Touched& touched);
 
-// The node and edge objects a workspace's latest workspace_sync handed out,
-// by id. ClientShadow::sync takes from here each object still equal to the
-// view, so that the shadows of a workspace's clients share one object per
-// node or edge instead of holding a copy each (a copy of the document per
-// client was most of a Socket.IO connection's memory). Equality is checked,
-// so nothing has to tell it when the document changes.
-class SyncedObjects {
- public:
-  // `object` shared: the previous sync's object of that id if equal.
-  SharedJson share(crdt::EntityKind kind, const std::string& id, Json object);
-  // The sync is complete: objects of the previous one it did not take go.
-  void end_sync();
-
- private:
-  using Objects = std::unordered_map<std::string, SharedJson>;
-  Objects& previous(crdt::EntityKind kind) {
-    return kind == crdt::EntityKind::node ? previous_nodes_ : previous_edges_;
-  }
-  Objects& next(crdt::EntityKind kind) {
-    return kind == crdt::EntityKind::node ? next_nodes_ : next_edges_;
-  }
-  Objects previous_nodes_, previous_edges_, next_nodes_, next_edges_;
-};
-
 // The result of a change event from the client a shadow belongs to.
 struct ChangeOutcome {
   // One delta per CRDT transaction, in order, for native peers and storage
@@ -174,11 +144,13 @@ class ClientShadow {
   // The client has applied at least `events_applied` events (a pong).
   void acknowledge(std::uint64_t events_applied);
 
-  // The workspace_sync for this client (on join and sync_request): the
-  // store becomes the view. With `shared`, the shadow keeps the objects it
-  // gives out (one SyncedObjects per document).
+  // The client is sent `snapshot`'s workspace_sync (on join and
+  // sync_request): its store becomes that view. The shadow holds the
+  // snapshot's objects, not copies.
+  void record_sync(const SyncSnapshot& snapshot);
+  // The same with a snapshot of `doc` of its own, and the event to send.
   OutgoingEvent sync(const crdt::GraphDoc& doc, Json users, Json current_user,
-                     std::string_view workspace_id, SyncedObjects* shared = nullptr);
+                     std::string_view workspace_id);
 
   // A change event from this client, applied to the server's document
   // through `run`; `doc` is that document (read before and after `run`).

@@ -4,6 +4,7 @@
 // reconnecting client lacks. Pure: the host (trellisd, or a simulated
 // network in tests) owns threading, storage and sockets.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 
@@ -23,6 +24,10 @@ class WorkspaceReplica {
   ReplicaId replica() const { return doc_.replica(); }
   const crdt::GraphDoc& doc() const { return doc_; }
   const DeltaLog& log() const { return log_; }
+  // Counts the changes to doc(): it rises with every delta that brought
+  // something new and every edit (even one that changed nothing or failed),
+  // so something derived from doc() is current while this is as it was.
+  std::uint64_t changes() const { return changes_; }
 
   // What a replica that has seen `known` lacks, as one encoded delta: the
   // whole state when `known` is empty; else the log's missing entries
@@ -56,6 +61,7 @@ class WorkspaceReplica {
   crdt::GraphDoc doc_;
   DeltaLog log_;
   mutable Bytes state_encoding_;
+  std::uint64_t changes_ = 0;
 };
 
 }  // namespace trellis::sync

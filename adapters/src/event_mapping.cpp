@@ -320,20 +320,38 @@ std::optional<EntityRef> changed_entity(const ClientEvent& event) {
   return std::nullopt;
 }
 
+namespace {
+
+// {first: a, second: b, third: c}, built in place. A nlohmann initializer
+// list builds a JSON array for each member first and then the object from
+// them (seven JSON values, each allocated, for three members); on the
+// fan-out path, where every receiver of every change gets one of these
+// payloads, that was a fifth of the workspace's instructions.
+Json object_of(const char* first, Json a, const char* second, Json b, const char* third, Json c) {
+  Json out(Json::value_t::object);
+  auto& members = out.get_ref<Json::object_t&>();
+  members.emplace(first, std::move(a));
+  members.emplace(second, std::move(b));
+  members.emplace(third, std::move(c));
+  return out;
+}
+
+}  // namespace
+
 OutgoingEvent node_change_event(ChangeType type, Json node, std::string_view user_id) {
   return {"node_change",
-          Json{{"type", to_string(type)}, {"node", std::move(node)}, {"userId", user_id}}};
+          object_of("type", to_string(type), "node", std::move(node), "userId", user_id)};
 }
 
 OutgoingEvent edge_change_event(ChangeType type, Json edge, std::string_view user_id) {
   return {"edge_change",
-          Json{{"type", to_string(type)}, {"edge", std::move(edge)}, {"userId", user_id}}};
+          object_of("type", to_string(type), "edge", std::move(edge), "userId", user_id)};
 }
 
 OutgoingEvent node_data_update_event(std::string_view node_id, Json data,
                                      std::string_view user_id) {
   return {"node_data_update",
-          Json{{"nodeId", node_id}, {"data", std::move(data)}, {"userId", user_id}}};
+          object_of("nodeId", node_id, "data", std::move(data), "userId", user_id)};
 }
 
 OutgoingEvent workspace_sync_event(Json nodes, Json edges, Json users,

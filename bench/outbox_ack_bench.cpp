@@ -1,10 +1,16 @@
 // trellis_outbox_bench: what a native client spends on acknowledgements
 // when many of its edits are in flight (a flood, or an outbox of offline
 // edits resent on reconnect). N edits wait in a ClientSession's outbox; the
-// server's acks arrive one per edit, in order, each covering one more. The
-// reference is the previous code of the ack branch, run on the same outbox
-// in the same process: std::erase_if over a std::vector per ack, which moves
-// every later entry each time (docs/performance.md, "Native client acks").
+// server's acks arrive one per edit, in order, in two shapes:
+//   cumulative  each durable up to its edit (one more dot each time). The
+//               reference is the first code of the ack branch: std::erase_if
+//               over a std::vector per ack, which moves every later entry.
+//   one dot     each holding its edit's dot only, as trellisd sends them
+//               (past the first, a dot cloud). The reference is the code of
+//               2026-11-28 morning: the covered prefix skipped, then a pass
+//               over every later entry whenever the ack holds a cloud.
+// References run on the same outbox in the same process, alternated
+// (docs/performance.md, "Native client acks").
 //
 //   trellis_outbox_bench [--reps R]      one JSON line per N, medians over R
 
@@ -100,6 +106,51 @@ double acks_through_vector_erase(std::size_t edits) {
   return took;
 }
 
+// One ack per edit holding that edit's dot only, as trellisd sends them.
+double one_dot_acks_through_session(std::size_t edits) {
+  ClientSession session = session_with_edits_in_flight(edits);
+  const auto start = Clock::now();
+  for (std::uint64_t seq = 1; seq <= edits; ++seq) {
+    CausalContext durable;
+    durable.insert(Dot{kClient, seq});
+    (void)session.on_message(Ack{durable});
+  }
+  const double took = ms_since(start);
+  if (!session.outbox().empty()) fail("outbox not emptied by one-dot acks");
+  return took;
+}
+
+// The same acks through the ack path of 2026-11-28 morning, on a copy of
+// the outbox: the prefix skip, then a pass over the rest for every cloud.
+double one_dot_acks_through_full_scan(std::size_t edits) {
+  const ClientSession session = session_with_edits_in_flight(edits);
+  std::vector<OutboxEntry> outbox(session.outbox().begin(), session.outbox().end());
+  std::size_t head = 0;
+  const auto start = Clock::now();
+  for (std::uint64_t seq = 1; seq <= edits; ++seq) {
+    CausalContext durable;
+    durable.insert(Dot{kClient, seq});
+    auto covered = [&](const OutboxEntry& entry) {
+      return trellis::sync::context_includes(durable, entry.covers);
+    };
+    while (head < outbox.size() && covered(outbox[head])) {
+      outbox[head] = OutboxEntry{};
+      ++head;
+    }
+    if (!durable.cloud().empty()) {
+      const auto rest = outbox.begin() + static_cast<std::ptrdiff_t>(head);
+      outbox.erase(std::remove_if(rest, outbox.end(), covered), outbox.end());
+    }
+    if (head > 0 && head * 2 >= outbox.size()) {
+      outbox.erase(outbox.begin(), outbox.begin() + static_cast<std::ptrdiff_t>(head));
+      head = 0;
+    }
+  }
+  const double took = ms_since(start);
+  if (outbox.size() != head) fail("reference outbox not emptied by one-dot acks");
+  return took;
+}
+
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
@@ -120,19 +171,30 @@ int main(int argc, char** argv) {
   for (std::size_t edits : {1000u, 4000u, 16000u}) {
     std::vector<double> session_ms;
     std::vector<double> reference_ms;
-    // Alternated, so that load on the machine falls on both alike.
+    std::vector<double> one_dot_ms;
+    std::vector<double> full_scan_ms;
+    // Alternated, so that load on the machine falls on all alike.
     for (int rep = 0; rep < reps; ++rep) {
       session_ms.push_back(acks_through_session(edits));
       reference_ms.push_back(acks_through_vector_erase(edits));
+      one_dot_ms.push_back(one_dot_acks_through_session(edits));
+      full_scan_ms.push_back(one_dot_acks_through_full_scan(edits));
     }
     const double ours = median(session_ms);
     const double reference = median(reference_ms);
+    const double ours_one_dot = median(one_dot_ms);
+    const double full_scan = median(full_scan_ms);
+    const double per_ack = 1e6 / static_cast<double>(edits);
     std::printf(
         "{\"edits_in_flight\": %zu, \"reps\": %d, \"session_ms\": %.3f, "
         "\"session_ns_per_ack\": %.1f, \"vector_erase_ms\": %.3f, "
-        "\"vector_erase_ns_per_ack\": %.1f, \"ratio\": %.4f}\n",
-        edits, reps, ours, ours * 1e6 / static_cast<double>(edits), reference,
-        reference * 1e6 / static_cast<double>(edits), ours / reference);
+        "\"vector_erase_ns_per_ack\": %.1f, \"ratio\": %.4f, "
+        "\"one_dot_session_ms\": %.3f, \"one_dot_session_ns_per_ack\": %.1f, "
+        "\"one_dot_full_scan_ms\": %.3f, \"one_dot_full_scan_ns_per_ack\": %.1f, "
+        "\"one_dot_ratio\": %.4f}\n",
+        edits, reps, ours, ours * per_ack, reference, reference * per_ack, ours / reference,
+        ours_one_dot, ours_one_dot * per_ack, full_scan, full_scan * per_ack,
+        ours_one_dot / full_scan);
   }
   return 0;
 }

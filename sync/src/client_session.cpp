@@ -1,6 +1,10 @@
 #include "trellis/sync/client_session.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <optional>
 
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/sync/delta_log.hpp"
@@ -8,6 +12,34 @@
 #include "trellis/sync/transaction.hpp"
 
 namespace trellis::sync {
+namespace {
+
+// The smallest dot of `context`, if any.
+std::optional<crdt::Dot> smallest_dot(const CausalContext& context) {
+  std::optional<crdt::Dot> smallest;
+  for (const auto& [replica, seq] : context.version_vector().entries()) {
+    const crdt::Dot first{replica, 1};
+    if (seq > 0 && (!smallest || first < *smallest)) smallest = first;
+  }
+  if (!context.cloud().empty() && (!smallest || context.cloud().front() < *smallest)) {
+    smallest = context.cloud().front();
+  }
+  return smallest;
+}
+
+// The largest sequence number of `replica` in `context` (0: none).
+std::uint64_t last_seq(const CausalContext& context, crdt::ReplicaId replica) {
+  std::uint64_t last = context.version_vector().get(replica);
+  const auto& cloud = context.cloud();  // sorted
+  auto past = std::upper_bound(cloud.begin(), cloud.end(),
+                               crdt::Dot{replica, std::numeric_limits<std::uint64_t>::max()});
+  if (past != cloud.begin() && std::prev(past)->replica == replica) {
+    last = std::max(last, std::prev(past)->seq);
+  }
+  return last;
+}
+
+}  // namespace
 
 ClientSession::ClientSession(ClientConfig config, crdt::GraphDoc replica, CausalContext received,
                              std::vector<OutboxEntry> outbox)
@@ -63,9 +95,19 @@ void ClientSession::drop_acknowledged(const CausalContext& durable) {
   // (So can a plain one, for an outbox restored out of dot order: such an
   // entry stays until the ones before it are acknowledged, and is resent
   // meanwhile on a reconnect, which the server acknowledges again.)
+  // Only as far as an entry whose first dot is past every dot the ack holds
+  // of that replica: in dot order, nothing after it can be covered. trellisd
+  // acknowledges each delta with its own dot (a cloud, past the first), so
+  // scanning to the end made every ack a pass over all the edits in flight:
+  // quadratic again, 4.9 billion instructions for a client that sent 10,000
+  // edits at once (docs/performance.md, "Native client acks").
   if (!durable.cloud().empty()) {
     const auto rest = outbox_.begin() + static_cast<std::ptrdiff_t>(outbox_head_);
-    outbox_.erase(std::remove_if(rest, outbox_.end(), covered), outbox_.end());
+    const auto end = std::find_if(rest, outbox_.end(), [&](const OutboxEntry& entry) {
+      const auto first = smallest_dot(entry.covers);
+      return first && first->seq > last_seq(durable, first->replica);
+    });
+    outbox_.erase(std::remove_if(rest, end, covered), end);
   }
   // Erasing the skipped entries once they are half of the vector moves at
   // most as many entries as were skipped: amortized O(1) per entry.

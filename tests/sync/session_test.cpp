@@ -543,6 +543,41 @@ TEST(ClientSession, AnAckWithAGapDropsWhatItCoversAndKeepsTheRestInOrder) {
   EXPECT_EQ(alice.outbox()[0].covers, dots({Dot{kAlice, 4}}));
 }
 
+// trellisd acknowledges each delta with its own dot only: past the first,
+// a context of one cloud dot. In order, each drops its edit; one ahead of
+// the others drops just its own; the rest stay in order.
+TEST(ClientSession, AcksOfOneDotEachAsTrellisdSendsThemDropExactlyTheirEdits) {
+  ClientSession alice = online_client(kAlice);
+  for (int i = 1; i <= 8; ++i)
+    ASSERT_TRUE(
+        alice.edit([&](GraphDoc& d) { return d.add_node(node("a" + std::to_string(i))); }).ok());
+  auto remaining = [&] {
+    std::vector<std::uint64_t> seqs;
+    for (const auto& entry : alice.outbox()) {
+      std::optional<std::uint64_t> seq;
+      entry.covers.for_each_dot([&](Dot dot) { seq = dot.seq; });
+      seqs.push_back(seq.value_or(0));
+    }
+    return seqs;
+  };
+  for (std::uint64_t seq : {1, 2})
+    (void)alice.on_message(Ack{dots({Dot{kAlice, seq}})});
+  EXPECT_EQ(remaining(), (std::vector<std::uint64_t>{3, 4, 5, 6, 7, 8}));
+  (void)alice.on_message(Ack{dots({Dot{kAlice, 6}})});
+  EXPECT_EQ(remaining(), (std::vector<std::uint64_t>{3, 4, 5, 7, 8}));
+  (void)alice.on_message(Ack{dots({Dot{kAlice, 8}})});
+  EXPECT_EQ(remaining(), (std::vector<std::uint64_t>{3, 4, 5, 7}));
+  (void)alice.on_message(Ack{dots({Dot{kAlice, 4}})});
+  EXPECT_EQ(remaining(), (std::vector<std::uint64_t>{3, 5, 7}));
+  // An ack of another replica's dot, or of one not in flight, drops nothing.
+  (void)alice.on_message(Ack{dots({Dot{kBob, 5}})});
+  (void)alice.on_message(Ack{dots({Dot{kAlice, 40}})});
+  EXPECT_EQ(remaining(), (std::vector<std::uint64_t>{3, 5, 7}));
+  for (std::uint64_t seq : {3, 5, 7})
+    (void)alice.on_message(Ack{dots({Dot{kAlice, seq}})});
+  EXPECT_TRUE(alice.outbox().empty());
+}
+
 TEST(ClientSession, HelloCarriesTheClientsIdentityAndTheEventsItReceivedInFull) {
   ClientSession client(client_config(), GraphDoc(kAlice));
   (void)client.edit([](GraphDoc& d) { return d.add_node(node("a1")); });

@@ -105,7 +105,9 @@ class EngineIoWebSocket final : public WebSocketLink,
                                 public std::enable_shared_from_this<EngineIoWebSocket> {
  public:
   EngineIoWebSocket(ServerContext& context, beast::tcp_stream stream)
-      : context_(context), ws_(std::move(stream)), id_(context.next_connection_id.fetch_add(1)) {}
+      : context_(context),
+        ws_(take_upgraded_socket(std::move(stream), context.io)),
+        id_(context.next_connection_id.fetch_add(1)) {}
 
   void start(HttpRequest request, adapters::HandshakeQuery query) {
     auto self = shared_from_this();
@@ -284,7 +286,7 @@ class EngineIoWebSocket final : public WebSocketLink,
   }
 
   ServerContext& context_;
-  websocket::stream<LingeringTcpStream> ws_;
+  ServerWebSocket ws_;
   ConnectionId id_;
   std::shared_ptr<EngineIoSession> session_;
   // A list, not a deque: an empty std::deque allocates about 500 bytes,

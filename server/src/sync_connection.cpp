@@ -37,7 +37,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
  public:
   SyncConnection(ServerContext& context, beast::tcp_stream stream)
       : context_(context),
-        ws_(std::move(stream)),
+        ws_(take_upgraded_socket(std::move(stream), context.io)),
         queue_(context.config.outbound_queue_bytes, OutboundQueue::kDefaultMaxEntries,
                context.config.max_frame_bytes),
         id_(context.next_connection_id.fetch_add(1)) {}
@@ -349,7 +349,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   }
 
   ServerContext& context_;
-  websocket::stream<LingeringTcpStream> ws_;
+  ServerWebSocket ws_;
   OutboundQueue queue_;
   ConnectionId id_;
   std::shared_ptr<Workspace> workspace_;

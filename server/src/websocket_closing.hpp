@@ -8,15 +8,23 @@
 #include <chrono>
 #include <memory>
 
+#include "lingering_close.hpp"
+
 namespace trellis::server {
 
 inline constexpr std::chrono::seconds kCloseGrace{5};
+
+// A server WebSocket: on the bare socket (lingering_close.hpp), without
+// permessage-deflate, which trellisd never offers (its state would be in
+// every connection).
+using ServerWebSocket =
+    boost::beast::websocket::stream<LingeringSocket, /*deflateSupported=*/false>;
 
 // Closes the TCP socket under `ws` at once.
 template <class WebSocket>
 void abort_socket(WebSocket& ws) {
   boost::system::error_code ignored;
-  auto& socket = boost::beast::get_lowest_layer(ws).socket();
+  auto& socket = boost::beast::get_lowest_layer(ws);
   socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
 }

@@ -860,13 +860,25 @@ std::string client_frame(std::uint8_t opcode, std::string_view payload) {
   return frame;
 }
 
-// Frames a client sent before it read the server's close frame arrive after
-// the server failed the connection. The server must read them and the
-// client's answering close, and close only once the client has: closing
-// with them unread (Beast 1.74's own teardown closes after its first read)
-// makes the kernel reset the connection, and a client whose close frame is
-// still unread, or that is still answering it, loses it to the reset.
-TEST(HostileText, FramesCrossingTheCloseFrameDoNotResetTheConnection) {
+// Opens a WebSocket on `client` by hand (the 101 is in its received()).
+void upgrade_to_websocket(RawConnection& client, std::string_view path) {
+  ASSERT_TRUE(client.send("GET " + std::string(path) +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                          "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                          "Sec-WebSocket-Version: 13\r\n\r\n"));
+  ASSERT_TRUE(client.read_until(
+      [](const std::string& received) { return received.find("\r\n\r\n") != std::string::npos; },
+      5s));
+  ASSERT_EQ(client.received().rfind("HTTP/1.1 101", 0), 0u) << client.received();
+}
+
+// For each server WebSocket (native, Engine.IO) of a fresh server: opens
+// one by hand and has the server fail it with 1007 (a text frame of invalid
+// UTF-8), then runs `then` on it. The server stops sending: the close frame
+// (unmasked: 0x88, length 2, the code), then the end of the stream, which
+// this waits for.
+void after_failing_each_websocket(
+    const std::function<void(RawConnection& client, std::uint16_t port)>& then) {
   Target target({});
   ASSERT_TRUE(target.started());
   const std::uint16_t port = target.port();
@@ -874,19 +886,21 @@ TEST(HostileText, FramesCrossingTheCloseFrameDoNotResetTheConnection) {
     SCOPED_TRACE(std::string(path));
     RawConnection client(port);
     ASSERT_TRUE(client.connected());
-    ASSERT_TRUE(client.send("GET " + std::string(path) +
-                            " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                            "Sec-WebSocket-Version: 13\r\n\r\n"));
-    ASSERT_TRUE(client.read_until(
-        [](const std::string& received) { return received.find("\r\n\r\n") != std::string::npos; },
-        5s));
-    ASSERT_EQ(client.received().rfind("HTTP/1.1 101", 0), 0u) << client.received();
-    // The server fails the connection with 1007 and stops sending: the
-    // close frame (unmasked: 0x88, length 2, the code) and then the end of
-    // the stream.
+    ASSERT_NO_FATAL_FAILURE(upgrade_to_websocket(client, path));
     ASSERT_TRUE(client.send(client_frame(0x1, "\xff")));
-    ASSERT_TRUE(client.read_until_closed(5s));
+    ASSERT_TRUE(client.read_until_closed(5s)) << "no end of stream after the close frame";
+    then(client, port);
+  }
+}
+
+// Frames a client sent before it read the server's close frame arrive after
+// the server failed the connection. The server must read them and the
+// client's answering close, and close only once the client has: closing
+// with them unread (Beast 1.74's own teardown closes after its first read)
+// makes the kernel reset the connection, and a client whose close frame is
+// still unread, or that is still answering it, loses it to the reset.
+TEST(HostileText, FramesCrossingTheCloseFrameDoNotResetTheConnection) {
+  after_failing_each_websocket([](RawConnection& client, std::uint16_t port) {
     EXPECT_NE(client.received().find(std::string("\x88\x02\x03\xef", 4)), std::string::npos)
         << "no close frame with 1007";
     // A frame that crossed the close frame, then (once the server has read
@@ -906,7 +920,24 @@ TEST(HostileText, FramesCrossingTheCloseFrameDoNotResetTheConnection) {
     }
     EXPECT_FALSE(reset) << "the server reset the connection";
     client.shutdown_sending();
-  }
+  });
+}
+
+// A client that keeps sending after the server failed its connection and
+// never closes: the server drains it for kLingerTime (2 s,
+// lingering_close.hpp) at most, then closes the socket, and what the client
+// sends next is answered with a reset. Without that bound a client could
+// hold the connection's memory and descriptor forever.
+TEST(HostileText, AClientThatNeverClosesIsDrainedOnlyForTheLingerTime) {
+  after_failing_each_websocket([](RawConnection& client, std::uint16_t) {
+    bool reset = false;
+    for (const auto until = Clock::now() + 15s; Clock::now() < until && !reset;) {
+      client.send(client_frame(0x2, "still here"));
+      std::this_thread::sleep_for(100ms);
+      reset = client.reset_by_peer();
+    }
+    EXPECT_TRUE(reset) << "the server still reads the connection after 15 s";
+  });
 }
 
 // --- 4. Deeply nested JSON and huge arrays in Socket.IO events

@@ -23,6 +23,7 @@
 #include "run_on.hpp"
 #include "socketio_connection.hpp"
 #include "websocket_closing.hpp"
+#include "websocket_reading.hpp"
 
 namespace trellis::server {
 namespace {
@@ -121,8 +122,22 @@ class EngineIoWebSocket final : public WebSocketLink,
       return;
     }
     context_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(ws_.get_executor(), run(std::move(request), std::move(query)),
-                   [self](std::exception_ptr) { self->finish(); });
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(30);
+    // Engine.IO has its own heartbeat; this only catches a dead TCP peer.
+    timeouts.idle_timeout =
+        context_.config.ping_interval + context_.config.ping_timeout + context_.config.ping_timeout;
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(adapters::limits::kMaxEioPayloadBytes);
+    // The upgrade request lives until the accept completes, not as long as
+    // the connection.
+    auto upgrade_request = std::make_shared<HttpRequest>(std::move(request));
+    ws_.async_accept(*upgrade_request, [self, upgrade_request,
+                                        query = std::move(query)](boost::system::error_code error) {
+      if (error) return self->finish();
+      self->guarded([&] { self->open_session(query); });
+    });
   }
 
   void send_text(std::string text) override {
@@ -153,95 +168,90 @@ class EngineIoWebSocket final : public WebSocketLink,
   }
 
  private:
-  asio::awaitable<void> run(HttpRequest request, adapters::HandshakeQuery query) {
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(30);
-    // Engine.IO has its own heartbeat; this only catches a dead TCP peer.
-    timeouts.idle_timeout =
-        context_.config.ping_interval + context_.config.ping_timeout + context_.config.ping_timeout;
-    timeouts.keep_alive_pings = false;
-    ws_.set_option(timeouts);
-    ws_.read_message_max(adapters::limits::kMaxEioPayloadBytes);
-    boost::system::error_code error;
-    co_await ws_.async_accept(request, asio::redirect_error(asio::use_awaitable, error));
-    if (error) co_return;
-    // The upgrade request would otherwise live as long as the connection
-    // (it is this coroutine's parameter).
-    request = HttpRequest{};
+  // The read loop is plain completion handlers, not a coroutine, as on
+  // /v1/sync (sync_connection.cpp): a coroutine waiting in a read keeps its
+  // frames (about 2 KB of every idle connection). Each step below ends in
+  // exactly one of: the next read, or finish().
 
-    bool upgrade = false;
+  template <class Step>
+  void guarded(Step step) {
+    run_guarded(step, [this] { finish(); });
+  }
+
+  // Joins the Engine.IO session this WebSocket upgrades (`sid`) or starts a
+  // new one, on the session's strand, then reads.
+  void open_session(const adapters::HandshakeQuery& query) {
     if (query.sid) {
       session_ = context_.engineio.find(*query.sid);
       if (!session_) {
         send_text(adapters::encode_packet(EioPacket{EioType::close, {}}));
         close();
-        co_return;
+        return finish();
       }
-      upgrade = true;
-      auto attach = [session = session_, self = shared_from_this()] {
-        session->attach_websocket(self);
-        return true;
-      };
-      co_await run_on(session_->strand(), std::move(attach));
-    } else {
-      session_ = new_session(context_);
-      auto begin = [session = session_, self = shared_from_this(), &context = context_] {
-        session->start(make_socketio_handler(context, session), /*over_websocket=*/true, self);
-        return true;
-      };
-      co_await run_on(session_->strand(), std::move(begin));
+      upgrade_ = true;
+      return then_read(
+          [session = session_, self = shared_from_this()] { session->attach_websocket(self); });
     }
-
-    beast::flat_buffer buffer;
-    for (;;) {
-      buffer.clear();
-      // As on /v1/sync (sync_connection.cpp): ask for little first, so that
-      // an idle connection does not hold the 1,536 bytes async_read prepares.
-      std::size_t read_limit = kFirstReadBytes;
-      do {
-        co_await ws_.async_read_some(buffer, read_limit,
-                                     asio::redirect_error(asio::use_awaitable, error));
-        read_limit = std::max(read_limit, buffer.size());
-      } while (!error && !ws_.is_message_done());
-      if (error) co_return;
-      context_.metrics.bytes_in.fetch_add(buffer.size(), std::memory_order_relaxed);
-      const auto* data = static_cast<const char*>(buffer.data().data());
-      auto packet = ws_.got_text()
-                        ? adapters::decode_text_packet(std::string_view(data, buffer.size()))
-                        : adapters::decode_binary_packet(std::span<const std::uint8_t>(
-                              reinterpret_cast<const std::uint8_t*>(data), buffer.size()));
-      // One large message must not leave its capacity to every later read.
-      if (buffer.capacity() > kKeptReadBufferBytes) buffer = beast::flat_buffer{};
-      if (!packet) {
-        log_event(LogLevel::debug, "engineio_bad_packet", {{"error", packet.error().message}});
-        auto end = [session = session_] {
-          session->close("bad packet");
-          return true;
-        };
-        co_await run_on(session_->strand(), std::move(end));
-        co_return;
-      }
-      // The next frame is read only once the session and whatever it handed
-      // the message to (the workspace) have taken this one.
-      auto delivering = deliver(session_, std::move(*packet), upgrade);
-      if (!co_await std::move(delivering)) co_return;
-    }
+    session_ = new_session(context_);
+    then_read([session = session_, self = shared_from_this(), &context = context_] {
+      session->start(make_socketio_handler(context, session), /*over_websocket=*/true, self);
+    });
   }
 
-  // Whether the session is still open after `packet`, once it was taken.
-  static asio::awaitable<bool> deliver(std::shared_ptr<EngineIoSession> session, EioPacket packet,
-                                       bool upgrade) {
-    return await_callback<bool>([session, packet = std::move(packet),
-                                 upgrade](std::function<void(bool)> done) mutable {
-      asio::post(session->strand(),
-                 [session, packet = std::move(packet), upgrade, done = std::move(done)]() mutable {
-                   // Written before this copy of the token goes, read after the last.
-                   auto open = std::make_shared<bool>(true);
-                   MessageTaken taken =
-                       session->withholding_reads([done = std::move(done), open] { done(*open); });
-                   session->on_websocket_packet(packet, upgrade, taken);
-                   *open = !session->closed();
-                 });
+  // Runs `step` on the session's strand, then reads the next message here.
+  template <class Step>
+  void then_read(Step step) {
+    asio::post(session_->strand(), [self = shared_from_this(), step = std::move(step)]() mutable {
+      step();
+      asio::post(self->ws_.get_executor(), [self] { self->read_message(); });
+    });
+  }
+
+  // Reads the next whole message into buffer_, then on_message().
+  void read_message() {
+    read_whole_message(ws_, buffer_, kFirstReadBytes,
+                       [self = shared_from_this()](boost::system::error_code error) {
+                         if (error) return self->finish();  // closed, reset or timed out
+                         self->guarded([&] { self->on_message(); });
+                       });
+  }
+
+  void on_message() {
+    context_.metrics.bytes_in.fetch_add(buffer_.size(), std::memory_order_relaxed);
+    const auto* data = static_cast<const char*>(buffer_.data().data());
+    auto packet = ws_.got_text()
+                      ? adapters::decode_text_packet(std::string_view(data, buffer_.size()))
+                      : adapters::decode_binary_packet(std::span<const std::uint8_t>(
+                            reinterpret_cast<const std::uint8_t*>(data), buffer_.size()));
+    // One large message must not leave its capacity to every later read.
+    if (buffer_.capacity() > kKeptReadBufferBytes) buffer_ = beast::flat_buffer{};
+    if (!packet) {
+      log_event(LogLevel::debug, "engineio_bad_packet", {{"error", packet.error().message}});
+      asio::post(session_->strand(), [session = session_, self = shared_from_this()] {
+        session->close("bad packet");
+        asio::post(self->ws_.get_executor(), [self] { self->finish(); });
+      });
+      return;
+    }
+    deliver(std::move(*packet));
+  }
+
+  // Hands `packet` to the session. The next message is read only once the
+  // session and whatever it handed the message to (the workspace) have
+  // taken this one, and only if the session is still open after it.
+  void deliver(EioPacket packet) {
+    asio::post(session_->strand(), [self = shared_from_this(), session = session_,
+                                    packet = std::move(packet), upgrade = upgrade_]() mutable {
+      // Written before this copy of the token goes, read after the last.
+      auto open = std::make_shared<bool>(true);
+      MessageTaken taken = session->withholding_reads([self, open] {
+        asio::post(self->ws_.get_executor(), [self, still_open = *open] {
+          if (still_open) return self->read_message();
+          self->finish();
+        });
+      });
+      session->on_websocket_packet(packet, upgrade, taken);
+      *open = !session->closed();
     });
   }
 
@@ -296,6 +306,8 @@ class EngineIoWebSocket final : public WebSocketLink,
   bool writing_ = false;
   bool closing_ = false;
   bool close_requested_ = false;
+  bool upgrade_ = false;       // this WebSocket upgrades a polling session
+  beast::flat_buffer buffer_;  // the message being read
 };
 
 }  // namespace

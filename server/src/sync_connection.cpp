@@ -14,6 +14,7 @@
 #include "peer.hpp"
 #include "trellis/sync/message_codec.hpp"
 #include "websocket_closing.hpp"
+#include "websocket_reading.hpp"
 
 namespace trellis::server {
 namespace {
@@ -116,39 +117,16 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
 
   // Reads the next whole message into buffer_, then on_message().
   void read_message() {
-    buffer_.clear();
-    // Beast's async_read prepares tcp_frame_size (1,536) bytes before
-    // anything arrives, which an idle connection then holds; asking for
-    // little at first, and for as much as was read once more comes, keeps
-    // that to kFirstReadBytes at the cost of a few more reads per large
-    // frame.
-    read_limit_ = kFirstReadBytes;
-    read_some();
+    read_whole_message(ws_, buffer_, kFirstReadBytes,
+                       [self = shared_from_this()](boost::system::error_code error) {
+                         if (error) return self->finish();  // closed, reset or timed out
+                         self->guarded([&] { self->on_message(); });
+                       });
   }
 
-  void read_some() {
-    ws_.async_read_some(buffer_, read_limit_,
-                        [self = shared_from_this()](boost::system::error_code error, std::size_t) {
-                          // A frame past read_message_max: Beast has already
-                          // closed the connection with 1009 (message too
-                          // big); nothing can follow the close.
-                          if (error) return self->finish();  // closed, reset or timed out
-                          self->read_limit_ = std::max(self->read_limit_, self->buffer_.size());
-                          if (!self->ws_.is_message_done()) return self->read_some();
-                          self->guarded([&] { self->on_message(); });
-                        });
-  }
-
-  // Nothing throws across an Asio handler: what escapes a step (an
-  // allocation failure) ends this connection, not the I/O thread.
   template <class Step>
   void guarded(Step step) {
-    try {
-      step();
-    } catch (const std::exception& e) {
-      log_event(LogLevel::error, "connection_failed", {{"error", e.what()}});
-      finish();
-    }
+    run_guarded(step, [this] { finish(); });
   }
 
   void on_message() {
@@ -361,7 +339,6 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   // Until the hello is accepted; then the workspace holds it.
   std::unique_ptr<sync::ServerSession> session_;
   beast::flat_buffer buffer_;  // the message being read
-  std::size_t read_limit_ = kFirstReadBytes;
 };
 
 }  // namespace

@@ -189,21 +189,29 @@ class EngineIoWebSocket final : public WebSocketLink,
         return finish();
       }
       upgrade_ = true;
-      return then_read(
-          [session = session_, self = shared_from_this()] { session->attach_websocket(self); });
+      return on_session_then(
+          [](EngineIoSession& session, EngineIoWebSocket& self) {
+            session.attach_websocket(self.shared_from_this());
+          },
+          &EngineIoWebSocket::read_message);
     }
     session_ = new_session(context_);
-    then_read([session = session_, self = shared_from_this(), &context = context_] {
-      session->start(make_socketio_handler(context, session), /*over_websocket=*/true, self);
-    });
+    on_session_then(
+        [](EngineIoSession& session, EngineIoWebSocket& self) {
+          session.start(make_socketio_handler(self.context_, session.shared_from_this()),
+                        /*over_websocket=*/true, self.shared_from_this());
+        },
+        &EngineIoWebSocket::read_message);
   }
 
-  // Runs `step` on the session's strand, then reads the next message here.
+  // Runs `step` on the session's strand, then `next` back on this
+  // connection's.
   template <class Step>
-  void then_read(Step step) {
-    asio::post(session_->strand(), [self = shared_from_this(), step = std::move(step)]() mutable {
-      step();
-      asio::post(self->ws_.get_executor(), [self] { self->read_message(); });
+  void on_session_then(Step step, void (EngineIoWebSocket::*next)()) {
+    asio::post(session_->strand(), [self = shared_from_this(), session = session_,
+                                    step = std::move(step), next]() mutable {
+      step(*session, *self);
+      asio::post(self->ws_.get_executor(), [self, next] { ((*self).*next)(); });
     });
   }
 
@@ -227,11 +235,9 @@ class EngineIoWebSocket final : public WebSocketLink,
     if (buffer_.capacity() > kKeptReadBufferBytes) buffer_ = beast::flat_buffer{};
     if (!packet) {
       log_event(LogLevel::debug, "engineio_bad_packet", {{"error", packet.error().message}});
-      asio::post(session_->strand(), [session = session_, self = shared_from_this()] {
-        session->close("bad packet");
-        asio::post(self->ws_.get_executor(), [self] { self->finish(); });
-      });
-      return;
+      return on_session_then(
+          [](EngineIoSession& session, EngineIoWebSocket&) { session.close("bad packet"); },
+          &EngineIoWebSocket::finish);
     }
     deliver(std::move(*packet));
   }

@@ -10,16 +10,28 @@ namespace trellis::server {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> linger(boost::beast::tcp_stream& stream) {
+namespace {
+
+// Stops sending on `socket`, then reads and drops what `stream` (over it)
+// receives until the peer's end of file, an error or kLingerBytes. The
+// caller bounds the time.
+template <class Stream, class Socket>
+asio::awaitable<void> drain(Stream& stream, Socket& socket) {
   boost::system::error_code error;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, error);
-  stream.expires_after(kLingerTime);
+  socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
   std::array<char, 4096> sink;
   std::size_t drained = 0;
   while (!error && drained < kLingerBytes) {
     drained += co_await stream.async_read_some(asio::buffer(sink),
                                                asio::redirect_error(asio::use_awaitable, error));
   }
+}
+
+}  // namespace
+
+asio::awaitable<void> linger(boost::beast::tcp_stream& stream) {
+  stream.expires_after(kLingerTime);
+  co_await drain(stream, stream.socket());
 }
 
 LingeringSocket take_upgraded_socket(boost::beast::tcp_stream&& stream, asio::io_context& io) {
@@ -40,8 +52,6 @@ LingeringSocket take_upgraded_socket(boost::beast::tcp_stream&& stream, asio::io
 }
 
 asio::awaitable<void> linger_then_close(LingeringSocket& socket) {
-  boost::system::error_code error;
-  socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
   // A bare socket has no expiry of its own: a timer cancels the read at
   // kLingerTime. `lingering` tells its handler whether the socket is still
   // this coroutine's: an expiry already queued when the drain ended must
@@ -53,14 +63,10 @@ asio::awaitable<void> linger_then_close(LingeringSocket& socket) {
     boost::system::error_code ignored;
     if (!expired && *lingering) socket.cancel(ignored);
   });
-  std::array<char, 4096> sink;
-  std::size_t drained = 0;
-  while (!error && drained < kLingerBytes) {
-    drained += co_await socket.async_read_some(asio::buffer(sink),
-                                               asio::redirect_error(asio::use_awaitable, error));
-  }
+  co_await drain(socket, socket);
   *lingering = false;
-  socket.close(error);
+  boost::system::error_code ignored;
+  socket.close(ignored);
 }
 
 }  // namespace trellis::server

@@ -161,6 +161,12 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 servers=(relay trellisd-sio trellisd-native)
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$(date -u '+%Y-%m-%d %H:%M UTC')"
+# Read before the runs, not after: the sources may be edited meanwhile.
+# With SKIP_BUILD the binaries are assumed to be of this revision.
+revision="$(git -C "$repo" rev-parse --short HEAD)"
+if [ -n "$(git -C "$repo" status --porcelain -- crdt sync net adapters server)" ]; then
+  revision+=" + uncommitted changes"
+fi
 for round in $(seq "$rounds"); do
   for scenario in "${scenarios[@]}"; do
     for offset in 0 1 2; do
@@ -170,10 +176,6 @@ for round in $(seq "$rounds"); do
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-revision="$(git -C "$repo" rev-parse --short HEAD)"
-if [ -n "$(git -C "$repo" status --porcelain -- crdt sync net adapters server)" ]; then
-  revision+=" + uncommitted changes"
-fi
 cp "$results" "$saved"
 # What the report needs besides the results, so that REPORT_ONLY=1 can
 # write the section again (after editing bench/server/profile_notes.md).

@@ -26,8 +26,9 @@ namespace websocket = beast::websocket;
 // Read-buffer capacity a connection keeps between frames; deltas and
 // presence are far smaller.
 constexpr std::size_t kKeptReadBufferBytes = 8 << 10;
-// What a read asks for first: a delta of one edit fits (tens of bytes).
-constexpr std::size_t kFirstReadBytes = 256;
+// What a read asks for first, and what an idle connection keeps allocated:
+// a delta of one edit fits (about 60 bytes; a longer one takes more reads).
+constexpr std::size_t kFirstReadBytes = 128;
 // Bytes of one `batch` frame at most (and never past --max-frame-bytes):
 // frames queued for a connection go out in one write up to this. A batch in
 // flight has left the queue and no longer counts against

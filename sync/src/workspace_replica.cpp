@@ -72,11 +72,14 @@ Bytes WorkspaceReplica::catch_up_for(const CausalContext& known) const {
   if (!missing || (missing->size() > 1 && missing->size() >= entities)) {
     return crdt::encode(doc_.delta_since(known));
   }
-  if (missing->size() == 1) return missing->front()->delta;
+  if (missing->size() == 1) {
+    const auto delta = missing->front()->delta();
+    return Bytes(delta.begin(), delta.end());
+  }
   crdt::GraphDoc group;
   for (const DeltaLog::Entry* entry : *missing) {
     // Log entries were decoded when they were applied; they decode again.
-    if (auto delta = crdt::decode(entry->delta)) group.join(*delta);
+    if (auto delta = crdt::decode(entry->delta())) group.join(*delta);
   }
   return crdt::encode(group);
 }

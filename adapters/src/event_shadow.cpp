@@ -409,9 +409,18 @@ void ClientShadow::send(EntityKind kind, const std::string& id, const StoreEffec
   out.push_back(std::move(event));
 }
 
+SharedJson SharedPatches::share_equal(Json patch) {
+  for (const SharedJson& kept : kept_) {
+    if (*kept == patch) return kept;
+  }
+  SharedJson shared = share(std::move(patch));
+  if (kept_.size() < kMaxKept) kept_.push_back(shared);
+  return shared;
+}
+
 void ClientShadow::reconcile(EntityKind kind, const std::string& id, const ModelState& target,
                              std::string_view author, std::vector<OutgoingEvent>& out,
-                             std::vector<std::string>& cascaded_edges) {
+                             std::vector<std::string>& cascaded_edges, SharedPatches* patches) {
   const States& held = finals(kind, id);
   if (held.size() == 1 && held[0] == target) return;
 
@@ -441,8 +450,10 @@ void ClientShadow::reconcile(EntityKind kind, const std::string& id, const Model
       // The patch makes every final the view: the record shares the view's
       // object (one for every receiver) instead of merging a copy.
       auto event = node_data_update_event(id, *patch, author);
-      send(kind, id, effect_of(Op::merge_data, std::move(*patch)), std::move(event), out,
-           cascaded_edges, &target);
+      StoreEffect effect =
+          patches ? StoreEffect{Op::merge_data, patches->share_equal(std::move(*patch))}
+                  : effect_of(Op::merge_data, std::move(*patch));
+      send(kind, id, effect, std::move(event), out, cascaded_edges, &target);
     } else {
       send(kind, id, StoreEffect{Op::replace, target.object},
            change(ChangeType::update, *target.object), out, cascaded_edges);
@@ -484,12 +495,13 @@ std::vector<OutgoingEvent> ClientShadow::events_for(const GraphDoc& doc, const T
 }
 
 std::vector<OutgoingEvent> ClientShadow::events_for(const GraphDoc& doc, const TouchedViews& views,
-                                                    std::string_view author) {
+                                                    std::string_view author,
+                                                    SharedPatches* patches) {
   std::vector<OutgoingEvent> out;
   // Node deletes sent here drop, in this store, edges only it may hold.
   std::vector<std::string> cascaded;
   for (const auto& [id, view] : views.nodes)
-    reconcile(EntityKind::node, id, view, author, out, cascaded);
+    reconcile(EntityKind::node, id, view, author, out, cascaded, patches);
   std::vector<std::string> edges;
   for (const auto& [id, view] : views.edges)
     edges.push_back(id);

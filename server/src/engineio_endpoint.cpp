@@ -98,9 +98,11 @@ std::shared_ptr<EngineIoSession> new_session(ServerContext& context) {
 // --- WebSocket transport
 
 // Read-buffer capacity a connection keeps between messages, and what a read
-// asks for first (a Socket.IO event of one edit is a few hundred bytes).
+// asks for first, which an idle connection keeps allocated: a
+// node_data_update of a key or two fits (about 100 bytes); a whole node's
+// node_change, a few hundred bytes, takes a second read.
 constexpr std::size_t kKeptReadBufferBytes = 8 << 10;
-constexpr std::size_t kFirstReadBytes = 512;
+constexpr std::size_t kFirstReadBytes = 256;
 
 class EngineIoWebSocket final : public WebSocketLink,
                                 public std::enable_shared_from_this<EngineIoWebSocket> {

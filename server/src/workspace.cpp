@@ -325,9 +325,11 @@ void Workspace::fan_out_events(ConnectionId from, const adapters::TouchedViews& 
   // change nobody else touched meanwhile): each is encoded once, and its
   // text shared.
   std::vector<std::pair<adapters::OutgoingEvent, std::shared_ptr<const EncodedEvent>>> encoded;
+  // And the shadows keep one copy of a patch they were all sent.
+  adapters::SharedPatches patches;
   for (auto& [id, member] : members_) {
     if (id == from || !member.shadow) continue;
-    for (auto& event : member.shadow->events_for(replica_.doc(), views, author)) {
+    for (auto& event : member.shadow->events_for(replica_.doc(), views, author, &patches)) {
       auto same = std::find_if(encoded.begin(), encoded.end(),
                                [&](const auto& entry) { return entry.first == event; });
       if (same == encoded.end()) {

@@ -311,5 +311,22 @@ TEST(EventShadow, ADeleteConcurrentWithADragAndAParameterEditConvergesForEveryon
   EXPECT_EQ(workspace.divergence(), "");
 }
 
+TEST(SharedPatches, EqualPatchesAreOneObjectAndOthersTheirOwn) {
+  SharedPatches patches;
+  const SharedJson first = patches.share_equal(Json{{"width", 120}});
+  EXPECT_EQ(patches.share_equal(Json{{"width", 120}}), first);
+  const SharedJson other = patches.share_equal(Json{{"width", 121}});
+  EXPECT_NE(other, first);
+  EXPECT_EQ(*other, (Json{{"width", 121}}));
+  EXPECT_EQ(patches.share_equal(Json{{"width", 121}}), other);
+  // Past kMaxKept distinct patches, a new one is shared with nobody.
+  for (int i = 0; i < static_cast<int>(SharedPatches::kMaxKept); ++i)
+    patches.share_equal(Json{{"height", i}});
+  const SharedJson late = patches.share_equal(Json{{"late", true}});
+  EXPECT_EQ(*late, (Json{{"late", true}}));
+  EXPECT_NE(patches.share_equal(Json{{"late", true}}), late);
+  EXPECT_EQ(patches.share_equal(Json{{"width", 120}}), first);
+}
+
 }  // namespace
 }  // namespace trellis::adapters

@@ -389,10 +389,13 @@ class SimWorkspace {
     }
     for (auto& delta : outcome.deltas)
       to_native.push_back(std::move(delta));
+    // As the server does (Workspace::fan_out_events): the views built once,
+    // the patches shared by the receivers.
+    SharedPatches patches;
     for (std::size_t other = 0; other < clients.size(); ++other) {
       if (other == c) continue;
-      for (auto& out :
-           clients[other].shadow.events_for(server, outcome.touched, client.shadow.user_id())) {
+      for (auto& out : clients[other].shadow.events_for(server, outcome.views,
+                                                        client.shadow.user_id(), &patches)) {
         send(other, std::move(out));
       }
     }
@@ -409,8 +412,10 @@ class SimWorkspace {
     ++native_joins;
     note("server joins a native delta touching " + std::to_string(touched.nodes.size()) +
          " nodes, " + std::to_string(touched.edges.size()) + " edges");
+    const TouchedViews views = views_of(server, touched);
+    SharedPatches patches;
     for (std::size_t c = 0; c < clients.size(); ++c) {
-      for (auto& out : clients[c].shadow.events_for(server, touched, "native"))
+      for (auto& out : clients[c].shadow.events_for(server, views, "native", &patches))
         send(c, std::move(out));
     }
     return true;

@@ -106,6 +106,21 @@ struct TouchedViews {
 };
 TouchedViews views_of(const crdt::GraphDoc& doc, const Touched& touched);
 
+// The node_data_update patches sent for one change, for the receivers'
+// shadows to share: each shadow keeps the patch it sent until the client's
+// next pong, and the receivers of one change are usually sent the same
+// patch, so they hold one copy instead of one each. Holds a few distinct
+// patches at most (kMaxKept); a patch past them is kept by its shadow alone.
+class SharedPatches {
+ public:
+  static constexpr std::size_t kMaxKept = 4;
+  // A patch equal to `patch`, shared.
+  SharedJson share_equal(Json patch);
+
+ private:
+  std::vector<SharedJson> kept_;
+};
+
 // The result of a change event from the client a shadow belongs to.
 struct ChangeOutcome {
   // One delta per CRDT transaction, in order, for native peers and storage
@@ -169,9 +184,11 @@ class ClientShadow {
   // carry.
   std::vector<OutgoingEvent> events_for(const crdt::GraphDoc& doc, const Touched& touched,
                                         std::string_view author);
-  // The same with the views built already (`views` = views_of(doc, touched)).
+  // The same with the views built already (`views` = views_of(doc, touched)),
+  // sharing the patches it keeps with the other receivers' shadows through
+  // `patches` (one per change), when given.
   std::vector<OutgoingEvent> events_for(const crdt::GraphDoc& doc, const TouchedViews& views,
-                                        std::string_view author);
+                                        std::string_view author, SharedPatches* patches = nullptr);
 
   // Entities whose record holds more than one possible state (for tests and
   // metrics); 0 when the server knows the client's store exactly.
@@ -215,7 +232,7 @@ class ClientShadow {
             std::vector<std::string>& cascaded_edges, const ModelState* result = nullptr);
   void reconcile(crdt::EntityKind kind, const std::string& id, const ModelState& target,
                  std::string_view author, std::vector<OutgoingEvent>& out,
-                 std::vector<std::string>& cascaded_edges);
+                 std::vector<std::string>& cascaded_edges, SharedPatches* patches = nullptr);
   void reindex_edge(const std::string& id, Record& record);
   void compact(crdt::EntityKind kind, const std::string& id);
   // The frontiers a received change may have been made at, and what the

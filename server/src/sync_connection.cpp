@@ -78,6 +78,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
     ws_.async_accept(*upgrade, [self, upgrade](boost::system::error_code error) {
       if (error) return self->finish();
       self->session_ = std::make_unique<sync::ServerSession>(self->context_.config.max_frame_bytes);
+      self->await_hello_until(self->context_.config.http_idle_timeout);
       self->read_message();
     });
   }
@@ -159,9 +160,27 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
                });
   }
 
+  // A WebSocket that sends no hello would otherwise hold its connection for
+  // as long as it answers pings: it gets the time an HTTP client gets for
+  // its headers (--http-idle-timeout), then an error and a close. The timer
+  // holds the connection weakly and goes once a hello arrives.
+  void await_hello_until(std::chrono::milliseconds limit) {
+    hello_deadline_ = std::make_unique<asio::steady_timer>(ws_.get_executor(), limit);
+    hello_deadline_->async_wait([weak = weak_from_this(), limit](boost::system::error_code error) {
+      auto self = weak.lock();
+      if (error || !self || !self->hello_deadline_) return;
+      self->hello_deadline_.reset();
+      if (self->close_code_) return;
+      self->refuse(sync::ProtocolError::unexpected_message,
+                   "no hello within " + std::to_string(limit.count()) + " ms");
+      self->abort_unless_closed_within(kCloseGrace);
+    });
+  }
+
   // Before the hello is accepted, frames go to the connection's own session.
   void on_frame_before_join(const crdt::Bytes& frame) {
     sync::ServerOutput out = session_->on_frame(frame, nullptr);
+    if (out.hello) hello_deadline_.reset();
     if (!out.hello) {
       // On this strand already: queue directly, so the error goes out
       // before the close that finish() would otherwise start first.
@@ -314,6 +333,7 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
 
   // The reader is done: leave the workspace and let the writer finish.
   void finish() {
+    hello_deadline_.reset();
     if (workspace_) {
       asio::post(workspace_->strand(),
                  [workspace = workspace_, id = id_] { workspace->leave(id); });
@@ -339,6 +359,8 @@ class SyncConnection final : public Peer, public std::enable_shared_from_this<Sy
   bool batches_ = false;  // the client's hello announced a version that reads batches
   // Until the hello is accepted; then the workspace holds it.
   std::unique_ptr<sync::ServerSession> session_;
+  // Until a hello arrives (await_hello_until).
+  std::unique_ptr<asio::steady_timer> hello_deadline_;
   beast::flat_buffer buffer_;  // the message being read
 };
 

@@ -163,6 +163,31 @@ TEST(Limits, AClientTricklingItsHeadersIsCutOff) {
   EXPECT_EQ(http_request(server->port(), "GET", "/healthz").status, 200u) << "the server is fine";
 }
 
+TEST(Limits, AWebSocketThatSendsNoHelloIsClosedAfterTheIdleTimeout) {
+  auto config = test_config();
+  config.http_idle_timeout = 300ms;
+  auto server = start_server(config);
+  TestClient silent(TestClientOptions{server->port(), "ws-silent", 1, "silent"});
+  ASSERT_TRUE(silent.connect_raw());
+  const auto started = std::chrono::steady_clock::now();
+  // Beast answers its pings for it: only the deadline can end it.
+  ASSERT_TRUE(silent.run_until([&] { return !silent.open(); }, 5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  ASSERT_EQ(silent.errors().size(), 1u);
+  EXPECT_EQ(silent.errors().front().code, sync::ProtocolError::unexpected_message);
+  EXPECT_NE(silent.errors().front().message.find("no hello"), std::string::npos);
+  EXPECT_EQ(silent.close_code(), 1002) << "a protocol error";
+  // A client that said hello in time stays, however long it is quiet.
+  TestClient prompt(TestClientOptions{server->port(), "ws-silent", 2, "prompt"});
+  ASSERT_TRUE(prompt.connect());
+  ASSERT_TRUE(prompt.wait_synced());
+  prompt.run_until([] { return false; }, 900ms);
+  EXPECT_TRUE(prompt.open());
+  ASSERT_TRUE(prompt.edit(add_node("after-the-deadline")));
+  EXPECT_TRUE(prompt.wait_synced());
+  EXPECT_TRUE(prompt.errors().empty());
+}
+
 TEST(Limits, OversizedHeadersGet431) {
   auto server = start_server(test_config());
   asio::io_context io;

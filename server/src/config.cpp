@@ -220,7 +220,7 @@ const std::array<Flag, 17> kFlags{{
     {"ping-timeout", "SECONDS", "a peer silent for interval + timeout is closed (default 20)",
      apply_number<&ServerConfig::ping_timeout, kSeconds, 1, kHourMs>},
     {"http-idle-timeout", "SECONDS",
-     "idle HTTP connections, and sync WebSockets without hello, are closed (default 30)",
+     "idle HTTP connections, and sessions that never join, are closed (default 30)",
      apply_number<&ServerConfig::http_idle_timeout, kSeconds, 1, kHourMs>},
     {"workspace-unload-after", "SECONDS",
      "idle workspaces are flushed and unloaded, 0 = at once (default 30)",

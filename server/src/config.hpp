@@ -53,8 +53,9 @@ struct ServerConfig {
   std::chrono::milliseconds ping_interval{20'000};
   std::chrono::milliseconds ping_timeout{20'000};
   // An HTTP connection idle this long is closed; it also bounds how long a
-  // client may take to send its headers (slowloris), and how long a
-  // /v1/sync WebSocket may take to send its hello.
+  // client may take to send its headers (slowloris), how long a /v1/sync
+  // WebSocket may take to send its hello, and an Engine.IO session its
+  // Socket.IO CONNECT.
   std::chrono::milliseconds http_idle_timeout{30'000};
   // A workspace with no connection for this long is flushed and unloaded;
   // 0 unloads it as soon as its last connection leaves.

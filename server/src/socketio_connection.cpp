@@ -1,6 +1,7 @@
 #include "socketio_connection.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <map>
 #include <string>
@@ -60,7 +61,25 @@ class SocketIoConnection final : public MessageHandler,
     }
   }
 
+  // An Engine.IO session whose client never connects a namespace would
+  // hold its session as long as it answers pings: like socket.io's
+  // connectTimeout, it gets --http-idle-timeout, then the session closes.
+  // The timer holds the connection weakly and goes with the CONNECT.
+  void await_connect_until(const Strand& strand, std::chrono::milliseconds limit) {
+    connect_deadline_ = std::make_unique<asio::steady_timer>(strand, limit);
+    connect_deadline_->async_wait([weak = weak_from_this()](boost::system::error_code error) {
+      auto self = weak.lock();
+      if (error || !self || !self->connect_deadline_) return;
+      self->connect_deadline_.reset();
+      if (auto session = self->session_.lock(); session && !session->closed()) {
+        log_event(LogLevel::debug, "socketio_no_connect", {{"sid", session->sid()}});
+        session->close("no Socket.IO connect in time");
+      }
+    });
+  }
+
   void on_close(EngineIoSession&) override {
+    connect_deadline_.reset();
     connected_ = false;
     leave_workspace();
   }
@@ -232,6 +251,7 @@ class SocketIoConnection final : public MessageHandler,
       }
     }
     connected_ = true;
+    connect_deadline_.reset();
     SioPacket accepted;
     accepted.type = SioType::connect;
     accepted.data = Json{{"sid", socket_id_}};
@@ -332,6 +352,8 @@ class SocketIoConnection final : public MessageHandler,
   std::shared_ptr<Workspace> workspace_;
   sync::UserIdentity user_;
   bool connected_ = false;
+  // Until the first CONNECT to "/" (await_connect_until).
+  std::unique_ptr<asio::steady_timer> connect_deadline_;
   std::uint64_t generation_ = 0;  // of the current join
   std::uint64_t model_events_ = 0;
   std::uint64_t acknowledged_ = 0;
@@ -345,7 +367,10 @@ class SocketIoConnection final : public MessageHandler,
 
 std::shared_ptr<MessageHandler> make_socketio_handler(ServerContext& context,
                                                       std::weak_ptr<EngineIoSession> session) {
-  return std::make_shared<SocketIoConnection>(context, std::move(session));
+  auto owner = session.lock();
+  auto connection = std::make_shared<SocketIoConnection>(context, std::move(session));
+  if (owner) connection->await_connect_until(owner->strand(), context.config.http_idle_timeout);
+  return connection;
 }
 
 }  // namespace trellis::server

@@ -4,6 +4,8 @@
 // leave_workspace, node_change, edge_change, node_data_update,
 // sync_request) carried to the session's workspace, and acknowledgements
 // (a change's ack only once it is durable). docs/socketio-mapping.md.
+// A session whose client sends no CONNECT within --http-idle-timeout of the
+// handler's creation is closed (socket.io's connectTimeout).
 
 #include <memory>
 

@@ -188,6 +188,25 @@ TEST(Limits, AWebSocketThatSendsNoHelloIsClosedAfterTheIdleTimeout) {
   EXPECT_TRUE(prompt.errors().empty());
 }
 
+TEST(Limits, AnEngineIoSessionThatNeverConnectsANamespaceIsClosedAfterTheIdleTimeout) {
+  auto config = test_config();
+  config.http_idle_timeout = 300ms;
+  auto server = start_server(config);
+  SocketIoTestClient idle(server->port());
+  ASSERT_TRUE(idle.connect_raw());  // Engine.IO open; no Socket.IO CONNECT
+  const auto started = std::chrono::steady_clock::now();
+  // It answers every ping: only the deadline can end it.
+  ASSERT_TRUE(idle.run_until([&] { return !idle.open(); }, 5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  EXPECT_TRUE(idle.close_code().has_value()) << "a WebSocket close, not a reset";
+  // A client that connected in time stays, however long it is quiet.
+  SocketIoTestClient prompt(server->port());
+  ASSERT_TRUE(prompt.connect());
+  prompt.run_until([] { return false; }, 900ms);
+  EXPECT_TRUE(prompt.open());
+  ASSERT_TRUE(prompt.join("sio-deadline", "prompt"));
+}
+
 TEST(Limits, OversizedHeadersGet431) {
   auto server = start_server(test_config());
   asio::io_context io;

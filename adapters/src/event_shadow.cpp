@@ -259,6 +259,9 @@ void ClientShadow::acknowledge(std::uint64_t events_applied) {
         ++id;
         continue;
       }
+      // Settled on one segment, which is how most records stay: give back
+      // the room of the ones it had (every record of a synced entity had two).
+      if (found != map.end()) found->second.segments.shrink_to_fit();
       if (found != map.end() && found->second.segments[0].states == States{ModelState::absent()})
         absent.push_back(*id);
       id = ids.erase(id);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <stdexcept>
 
 namespace trellis::sync {
@@ -11,10 +12,10 @@ namespace {
 // What malloc keeps beside each block (glibc: one size word, 16-byte
 // granules); counted so that the bound is on memory, not on payload.
 constexpr std::size_t kAllocationOverhead = 16;
-constexpr std::size_t kWordsPerRun = 3;
+constexpr std::size_t kGranule = 16;
 
-std::size_t words_for(std::size_t bytes) {
-  return (bytes + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t);
+std::size_t round_up_to_granule(std::size_t bytes) {
+  return (bytes + kGranule - 1) / kGranule * kGranule;
 }
 
 // True when `outer` holds every dot first..last of `replica`.
@@ -70,13 +71,15 @@ DeltaLog::Entry::Entry(const crdt::CausalContext& covers, std::span<const std::u
   }
   run_count_ = static_cast<std::uint32_t>(runs);
   delta_size_ = static_cast<std::uint32_t>(delta.size());
-  block_ = std::make_unique_for_overwrite<std::uint64_t[]>(runs * kWordsPerRun +
-                                                           words_for(delta.size()));
-  auto* run = reinterpret_cast<DotRun*>(block_.get());
+  // A byte array provides the storage (aligned for DotRun by operator
+  // new[]); the runs are constructed in it, the encoding copied after them.
+  block_ = std::make_unique_for_overwrite<std::byte[]>(runs * sizeof(DotRun) + delta.size());
+  std::byte* next = block_.get();
   for_each_run(covers, [&](crdt::ReplicaId replica, std::uint64_t first, std::uint64_t last) {
-    *run++ = DotRun{replica, first, last};
+    ::new (next) DotRun{replica, first, last};
+    next += sizeof(DotRun);
   });
-  if (!delta.empty()) std::memcpy(run, delta.data(), delta.size());
+  if (!delta.empty()) std::memcpy(next, delta.data(), delta.size());
 }
 
 std::span<const DeltaLog::Entry::DotRun> DeltaLog::Entry::runs() const {
@@ -84,7 +87,7 @@ std::span<const DeltaLog::Entry::DotRun> DeltaLog::Entry::runs() const {
 }
 
 std::span<const std::uint8_t> DeltaLog::Entry::delta() const {
-  return {reinterpret_cast<const std::uint8_t*>(block_.get() + run_count_ * kWordsPerRun),
+  return {reinterpret_cast<const std::uint8_t*>(block_.get() + run_count_ * sizeof(DotRun)),
           delta_size_};
 }
 
@@ -109,8 +112,8 @@ crdt::CausalContext DeltaLog::Entry::covers() const {
 }
 
 std::size_t DeltaLog::Entry::footprint() const {
-  const std::size_t words = run_count_ * kWordsPerRun + words_for(delta_size_);
-  return sizeof(Entry) + words * sizeof(std::uint64_t) + kAllocationOverhead;
+  const std::size_t block = run_count_ * sizeof(DotRun) + delta_size_;
+  return sizeof(Entry) + round_up_to_granule(block) + kAllocationOverhead;
 }
 
 DeltaLog::DeltaLog(std::size_t max_bytes, crdt::CausalContext horizon)

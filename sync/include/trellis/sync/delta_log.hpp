@@ -50,7 +50,7 @@ class DeltaLog {
     std::span<const DotRun> runs() const;
 
     // run_count_ DotRuns, then delta_size_ bytes.
-    std::unique_ptr<std::uint64_t[]> block_;
+    std::unique_ptr<std::byte[]> block_;
     std::uint32_t run_count_ = 0;
     std::uint32_t delta_size_ = 0;
   };

@@ -197,7 +197,7 @@ constexpr std::uint64_t kMaxThreads = 1024;
 constexpr std::uint64_t kMaxCount = 1'000'000;
 
 // The one list of flags: parsing, the environment and usage() all read it.
-const std::array<Flag, 17> kFlags{{
+const std::array<Flag, 18> kFlags{{
     {"host", "ADDRESS", "address to listen on (default 127.0.0.1)",
      apply_text<&ServerConfig::host>},
     {"port", "PORT", "TCP port, 0 picks a free one (default 8080)",
@@ -228,6 +228,9 @@ const std::array<Flag, 17> kFlags{{
     {"outbound-queue-bytes", "SIZE",
      "bytes queued for one connection before it is a slow consumer (default 8MiB)",
      apply_number<&ServerConfig::outbound_queue_bytes, kSize, 64 * kKiB, kGiB>},
+    {"delta-log-bytes", "SIZE",
+     "memory of each workspace's log of recent deltas, for resyncs (default 8MiB)",
+     apply_number<&ServerConfig::delta_log_bytes, kSize, 0, kGiB>},
     {"snapshot-every", "N", "deltas between workspace snapshots (default 1000)",
      apply_number<&ServerConfig::snapshot_every, kWholeNumber, 1, 100'000'000>},
     {"log-level", "LEVEL", "debug, info, warn or error (default info)", apply_log_level},

@@ -19,6 +19,7 @@
 
 #include "log.hpp"
 #include "trellis/crdt/result.hpp"
+#include "trellis/sync/delta_log.hpp"
 #include "trellis/sync/protocol.hpp"
 
 namespace trellis::server {
@@ -63,6 +64,11 @@ struct ServerConfig {
   // Bytes waiting to be sent to one connection before it counts as a slow
   // consumer (the hard limit of OutboundQueue, outbound_queue.hpp).
   std::size_t outbound_queue_bytes = 8u << 20;
+  // Memory of each loaded workspace's log of recent deltas (DeltaLog): a
+  // reconnecting client that missed only what the log holds is sent those
+  // deltas; one that missed more is sent delta_since (more bytes). 0 keeps
+  // no log.
+  std::size_t delta_log_bytes = sync::DeltaLog::kDefaultMaxBytes;
   // A workspace writes a full snapshot after this many deltas, so loading
   // it replays at most this many.
   std::uint64_t snapshot_every = 1000;

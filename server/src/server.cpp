@@ -87,6 +87,7 @@ crdt::Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
   registry_settings.max_workspaces = config.max_workspaces;
   registry_settings.unload_after = config.workspace_unload_after;
   registry_settings.workspace.snapshot_every = config.snapshot_every;
+  registry_settings.workspace.delta_log_bytes = config.delta_log_bytes;
   state->registry = std::make_unique<WorkspaceRegistry>(state->io, *state->store, state->metrics,
                                                         registry_settings);
   state->context.reset(new ServerContext{

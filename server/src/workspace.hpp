@@ -37,6 +37,7 @@ using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 struct WorkspaceSettings {
   std::uint64_t snapshot_every = 1000;  // deltas appended between snapshots
+  std::size_t delta_log_bytes = sync::DeltaLog::kDefaultMaxBytes;  // DeltaLog's bound
 };
 
 class Workspace : public std::enable_shared_from_this<Workspace> {

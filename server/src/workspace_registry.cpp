@@ -87,7 +87,8 @@ void WorkspaceRegistry::on_loaded(const std::string& id,
     doc.join(std::move((*loaded)->doc));
   }
   auto workspace = std::make_shared<Workspace>(
-      id, boost::asio::make_strand(io_), sync::WorkspaceReplica(doc.replica(), std::move(doc)),
+      id, boost::asio::make_strand(io_),
+      sync::WorkspaceReplica(doc.replica(), std::move(doc), settings_.workspace.delta_log_bytes),
       store_, metrics_, settings_.workspace, stored_deltas);
   it->second.workspace = workspace;
   it->second.connections += waiting.size();

@@ -52,8 +52,9 @@ TEST(Server, NativeClientsConvergeThroughTheServer) {
   EXPECT_EQ(view_of(bob)["nodes"][0]["data"]["width"], 3);
 }
 
-TEST(Server, AClientOfflineForAWhileAndTheOthersGetEachOthersEdits) {
-  auto server = start_server(test_config());
+// Bob edits offline while alice edits online; both converge once he is back.
+void expect_an_offline_client_and_the_others_to_converge(const server::ServerConfig& config) {
+  auto server = start_server(config);
   TestClient alice(options(server->port(), "ws-offline", 1));
   TestClient bob(options(server->port(), "ws-offline", 2));
   ASSERT_TRUE(alice.connect());
@@ -92,6 +93,17 @@ TEST(Server, AClientOfflineForAWhileAndTheOthersGetEachOthersEdits) {
   }
   EXPECT_EQ(node["data"]["width"], 9) << "alice's field kept";
   EXPECT_EQ(node["data"]["height"], 7) << "bob's field kept";
+}
+
+TEST(Server, AClientOfflineForAWhileAndTheOthersGetEachOthersEdits) {
+  expect_an_offline_client_and_the_others_to_converge(test_config());
+}
+
+TEST(Server, WithoutADeltaLogAReturningClientIsServedTheFallback) {
+  // --delta-log-bytes 0: bob's welcome is delta_since, not logged deltas.
+  auto config = test_config();
+  config.delta_log_bytes = 0;
+  expect_an_offline_client_and_the_others_to_converge(config);
 }
 
 TEST(Server, PresenceAndJoinsAndLeavesReachTheOthers) {

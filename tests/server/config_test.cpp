@@ -76,6 +76,7 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(config.workspace_unload_after, milliseconds(30'000));
   EXPECT_EQ(config.outbound_queue_bytes, 8u << 20);
   EXPECT_EQ(config.snapshot_every, 1000u);
+  EXPECT_EQ(config.delta_log_bytes, 8u << 20);
   EXPECT_EQ(config.log_level, LogLevel::info);
   EXPECT_TRUE(config.allowed_origins.empty());
 }
@@ -104,6 +105,7 @@ TEST(Config, EveryFlagIsReadInBothSpellings) {
                                           "--outbound-queue-bytes",
                                           "512k",
                                           "--snapshot-every=10",
+                                          "--delta-log-bytes=1m",
                                           "--log-level",
                                           "debug",
                                           "--allowed-origins",
@@ -124,6 +126,7 @@ TEST(Config, EveryFlagIsReadInBothSpellings) {
   EXPECT_EQ(config.workspace_unload_after, milliseconds(0));
   EXPECT_EQ(config.outbound_queue_bytes, 512u << 10);
   EXPECT_EQ(config.snapshot_every, 10u);
+  EXPECT_EQ(config.delta_log_bytes, 1u << 20);
   EXPECT_EQ(config.log_level, LogLevel::debug);
   EXPECT_EQ(config.allowed_origins,
             (std::vector<std::string>{"https://a.example", "https://b.example"}));
@@ -223,8 +226,8 @@ TEST(Config, UsageListsEveryFlagWithItsVariable) {
   for (std::string_view flag :
        {"host", "port", "threads", "data-dir", "storage", "web-root", "max-frame-bytes",
         "max-connections", "max-workspaces", "ping-interval", "ping-timeout", "http-idle-timeout",
-        "workspace-unload-after", "outbound-queue-bytes", "snapshot-every", "log-level",
-        "allowed-origins"}) {
+        "workspace-unload-after", "outbound-queue-bytes", "delta-log-bytes", "snapshot-every",
+        "log-level", "allowed-origins"}) {
     EXPECT_NE(text.find("--" + std::string(flag) + " "), std::string::npos) << flag;
     std::string variable = "TRELLIS_";
     for (char c : flag)

@@ -1,6 +1,7 @@
 #include "doc_mutations.hpp"
 
 #include <string_view>
+#include <type_traits>
 
 #include "bench_failure.hpp"
 #include "op_lines.hpp"
@@ -14,6 +15,18 @@ using crdt::Json;
 
 Json param_json(const ParamValue& value) {
   return std::visit([](const auto& v) { return Json(v); }, value);
+}
+
+crdt::FieldScalar param_scalar(const ParamValue& value) {
+  return std::visit(
+      [](const auto& v) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
+          return crdt::FieldScalar(std::string_view(v));
+        } else {
+          return crdt::FieldScalar(v);
+        }
+      },
+      value);
 }
 
 // Objects are built member by member: nlohmann's initializer-list
@@ -82,12 +95,13 @@ struct EncodingDocMutator {
     if (!delta.ok()) refused(Op(op), delta.error());
     crdt::encode_to(*delta, out);
   }
+  // A parameter is a scalar: written and encoded without a Json or a delta
+  // value, as an editor's widgets would.
   void operator()(const SetParam& op) const {
-    if (auto error =
-            doc.write_node_data_value(op.id, kParamKeys[op.key], param_json(op.value), delta)) {
+    if (auto error = crdt::write_node_data_scalar(doc, op.id, kParamKeys[op.key],
+                                                  param_scalar(op.value), out)) {
       refused(Op(op), *error);
     }
-    crdt::encode_to(delta, out);
   }
   void operator()(const SetPosition& op) const {
     Json patch(Json::value_t::object);

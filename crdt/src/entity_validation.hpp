@@ -2,6 +2,7 @@
 // Input checks shared by the mutators and the decoder, so that a limit is
 // enforced the same way whichever door the input comes through.
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "trellis/crdt/field_key.hpp"
+#include "trellis/crdt/field_scalar.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/limits.hpp"
 #include "trellis/crdt/result.hpp"
@@ -66,6 +68,15 @@ inline bool is_valid_text(std::string_view text) {
   return text.size() <= limits::kMaxStringBytes && is_utf8(text);
 }
 
+// validate_value's rule for a scalar, as a predicate (a refusal's message
+// is validate_value(to_json(value))'s).
+inline bool is_valid_scalar(const FieldScalar& value) {
+  if (const double* number = std::get_if<double>(&value)) return std::isfinite(*number);
+  if (const std::string_view* text = std::get_if<std::string_view>(&value)) {
+    return is_valid_text(*text);
+  }
+  return true;
+}
 std::optional<Error> validate_id(std::string_view id);
 std::optional<Error> validate_field_name(std::string_view name);
 // A field key must have a valid name; `id` and `data` are not top-level fields.

@@ -37,9 +37,10 @@ void pack_string(AnyPacker& packer, std::string_view text) {
   packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
 }
 
-template <class AnyPacker>
-void pack_field_key(AnyPacker& packer, const FieldKey& key) {
-  if (key.is_data()) {
+// `key` is a FieldKey or a FieldKeyView.
+template <class AnyPacker, class Key>
+void pack_field_key(AnyPacker& packer, const Key& key) {
+  if (key.scope == FieldKey::Scope::data) {
     pack_string(packer, key.name);
     return;
   }
@@ -55,6 +56,28 @@ void pack_field_key(AnyPacker& packer, const FieldKey& key) {
 // The most bytes pack_field_key writes besides the name: a long-form key's
 // array and string headers.
 constexpr std::size_t kFieldKeyOverhead = 1 + 5;
+
+// The transaction form (encode_transaction's layout) of a write of
+// `field_count` fields of one entity that the transaction did not add, with
+// no removed dots, up to its first field key: the header, the entity's id
+// and the length of its field list. kFieldWriteHeadBound + id.size() bytes
+// at most.
+constexpr std::size_t kFieldWriteHeadBound = 1 + 4 * 9 + 1 + 1 + 5 + 5;
+
+template <class AnyPacker>
+void pack_field_write_head(AnyPacker& packer, EntityKind kind, Stamp stamp, std::string_view id,
+                           std::size_t field_count) {
+  const bool is_edge = kind == EntityKind::edge;
+  packer.pack_array(is_edge ? 6 : 5);
+  packer.pack_uint64(kTransactionFormatV1);
+  packer.pack_uint64(stamp.replica.value);
+  packer.pack_uint64(stamp.seq);
+  packer.pack_uint64(stamp.counter - stamp.seq);
+  if (is_edge) packer.pack_array(0);  // no nodes
+  packer.pack_array(2);
+  pack_string(packer, id);
+  packer.pack_array(static_cast<std::uint32_t>(field_count * 2));
+}
 
 // Entities of one kind, sorted by id: the canonical order of both layouts.
 // `sorted` is the caller's buffer (reused, so a one-entity delta allocates
@@ -368,12 +391,9 @@ void encode_to(const FieldWriteDelta& delta, Bytes& out) {
     encode_state_to(GraphDoc(), out);
     return;
   }
-  // encode_transaction's layout for a delta with one entity, which it did
-  // not add, and no removed dots: header, entity id, then key and value of
-  // each field. Written into space reserved at once, up to the first value
-  // that is a container (packed_bound 0), which goes through pack_value.
-  const bool is_edge = delta.kind == EntityKind::edge;
-  std::size_t bound = 1 + 4 * 9 + 1 + 1 + 5 + delta.id.size() + 5;
+  // Written into space reserved at once, up to the first value that is a
+  // container (packed_bound 0), which goes through pack_value.
+  std::size_t bound = kFieldWriteHeadBound + delta.id.size();
   std::size_t reserved_fields = 0;
   for (const auto& field : delta.fields) {
     const std::size_t value_bound = codec::packed_bound(field.value);
@@ -382,15 +402,7 @@ void encode_to(const FieldWriteDelta& delta, Bytes& out) {
     ++reserved_fields;
   }
   codec::append_reserved(out, bound, [&](auto& packer) {
-    packer.pack_array(is_edge ? 6 : 5);
-    packer.pack_uint64(kTransactionFormatV1);
-    packer.pack_uint64(delta.stamp.replica.value);
-    packer.pack_uint64(delta.stamp.seq);
-    packer.pack_uint64(delta.stamp.counter - delta.stamp.seq);
-    if (is_edge) packer.pack_array(0);  // no nodes
-    packer.pack_array(2);
-    pack_string(packer, delta.id);
-    packer.pack_array(static_cast<std::uint32_t>(delta.fields.size() * 2));
+    pack_field_write_head(packer, delta.kind, delta.stamp, delta.id, delta.fields.size());
     for (std::size_t i = 0; i < reserved_fields; ++i) {
       pack_field_key(packer, delta.fields[i].key);
       codec::pack_field_value(packer, delta.fields[i].value);
@@ -410,6 +422,23 @@ void encode_to(const FieldWriteDelta& delta, Bytes& out) {
     }
     codec::pack_field_value(packer, delta.fields[i].value);
   }
+}
+
+std::optional<Error> write_node_data_scalar(GraphDoc& doc, std::string_view id,
+                                            std::string_view key, const FieldScalar& value,
+                                            Bytes& out) {
+  Stamp stamp;
+  if (auto error = doc.write_data_scalar(id, key, value, stamp)) return error;
+  // encode_to(FieldWriteDelta)'s bytes for the one write, from the arguments.
+  const FieldKeyView field{FieldKey::Scope::data, key};
+  const std::size_t bound = kFieldWriteHeadBound + id.size() + kFieldKeyOverhead + key.size() +
+                            codec::packed_bound(value);
+  codec::append_reserved(out, bound, [&](auto& packer) {
+    pack_field_write_head(packer, EntityKind::node, stamp, id, 1);
+    pack_field_key(packer, field);
+    codec::pack_scalar(packer, value);
+  });
+  return std::nullopt;
 }
 
 Bytes encode(const GraphDoc& doc) {

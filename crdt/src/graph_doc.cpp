@@ -1,8 +1,11 @@
 #include "trellis/crdt/graph_doc.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "entity_validation.hpp"
 #include "graph_join.hpp"
@@ -357,7 +360,65 @@ void assign_value(std::optional<Json>& target, const std::optional<Json>& source
   }
 }
 
+// The Json kind a scalar of type T is held as.
+template <class T>
+constexpr Json::value_t json_kind_of() {
+  if constexpr (std::is_same_v<T, bool>) return Json::value_t::boolean;
+  if constexpr (std::is_same_v<T, std::int64_t>) return Json::value_t::number_integer;
+  if constexpr (std::is_same_v<T, std::uint64_t>) return Json::value_t::number_unsigned;
+  if constexpr (std::is_same_v<T, double>) return Json::value_t::number_float;
+  return Json::value_t::null;
+}
+
+// `target` := to_json(value), by assign_value's rule: text into the string
+// already there, a number over a number of the same kind in place.
+void assign_scalar(std::optional<Json>& target, const FieldScalar& value) {
+  std::visit(
+      [&](auto scalar) {
+        using T = decltype(scalar);
+        if constexpr (std::is_same_v<T, std::string_view>) {
+          if (!target || !target->is_string()) target.emplace(Json::value_t::string);
+          target->get_ref<std::string&>().assign(scalar);
+        } else if constexpr (std::is_same_v<T, std::nullptr_t>) {
+          target.emplace(nullptr);
+        } else if (target && target->type() == json_kind_of<T>()) {
+          target->get_ref<T&>() = scalar;
+        } else {
+          target.emplace(scalar);
+        }
+      },
+      value);
+}
+
 }  // namespace
+
+std::optional<Error> GraphDoc::write_data_scalar(std::string_view id, std::string_view key,
+                                                 const FieldScalar& value, Stamp& stamp) {
+  // write_node_data_value's checks, in its order, and write_fields' write
+  // of a single data key; only the value is never a Json.
+  const std::uint32_t id_hash = EntityMap::hash_of(id);
+  nodes_.prefetch(id_hash, true);
+  if (auto refusal = validate_field_name(key)) return refusal;
+  if (!is_valid_scalar(value)) return validate_value(to_json(value), key);
+  const auto next_dot = next_transaction_dot();
+  if (!next_dot) return next_dot.error();
+  const auto node = nodes_.find(id, id_hash);
+  if (node == nodes_.end() || !node->second.present()) return not_present(EntityKind::node, id);
+  EntityState& entity = node->second;
+  const FieldKeyView field{FieldKey::Scope::data, key};
+  if (entity.fields.size() + 1 > limits::kMaxFieldsPerEntity) {
+    const std::array<FieldWriteDelta::Field, 1> writes{{{FieldKey::data(key), std::nullopt}}};
+    if (grows_past_field_limit(
+            &entity, field_count_after(&entity, std::span<const FieldWriteDelta::Field>(writes)))) {
+      return make_error(ErrorCode::limit_exceeded, "too many fields");
+    }
+  }
+  stamp = clock_.tick(next_dot->seq);
+  entity.fields.merge_view(field, stamp,
+                           [&](std::optional<Json>& target) { assign_scalar(target, value); });
+  context_.insert(*next_dot);
+  return std::nullopt;
+}
 
 std::optional<Error> GraphDoc::write_fields(EntityKind kind, std::string_view id,
                                             std::uint32_t id_hash, FieldWriteDelta& delta) {

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <type_traits>
+#include <variant>
 
 #include "trellis/crdt/limits.hpp"
 
@@ -302,6 +304,34 @@ std::size_t packed_bound(const std::optional<Json>& value) {
 
 void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value) {
   pack_field_value_onto(packer, value);
+}
+
+std::size_t packed_bound(const FieldScalar& value) {
+  const std::string_view* text = std::get_if<std::string_view>(&value);
+  return text ? 5 + text->size() : 9;
+}
+
+void pack_scalar(ReservedPacker& packer, const FieldScalar& value) {
+  // pack_value_onto's cases for the scalar kinds.
+  std::visit(
+      [&](auto scalar) {
+        using T = decltype(scalar);
+        if constexpr (std::is_same_v<T, std::nullptr_t>) {
+          packer.pack_nil();
+        } else if constexpr (std::is_same_v<T, bool>) {
+          scalar ? packer.pack_true() : packer.pack_false();
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          packer.pack_int64(scalar);
+        } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+          packer.pack_uint64(scalar);
+        } else if constexpr (std::is_same_v<T, double>) {
+          pack_double(packer, scalar);
+        } else {
+          packer.pack_str(static_cast<std::uint32_t>(scalar.size()));
+          packer.pack_str_body(scalar.data(), static_cast<std::uint32_t>(scalar.size()));
+        }
+      },
+      value);
 }
 
 std::optional<Error> check_encoding(std::span<const std::uint8_t> bytes, std::size_t max_depth) {

@@ -13,6 +13,7 @@
 
 #include <msgpack.hpp>
 
+#include "trellis/crdt/field_scalar.hpp"
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/msgpack_reader.hpp"
@@ -102,6 +103,11 @@ std::size_t packed_bound(const std::optional<Json>& value);
 // pack_field_value into reserved bytes, which must hold packed_bound(value)
 // (for a container, which has no bound, the caller reserves by other means).
 void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value);
+
+// The same for a scalar given as a FieldScalar: the bytes pack_value writes
+// for to_json(value), and at most packed_bound(value) of them.
+std::size_t packed_bound(const FieldScalar& value);
+void pack_scalar(ReservedPacker& packer, const FieldScalar& value);
 
 // Checks `bytes` as one msgpack value (check_msgpack) with the bounds every
 // decoder of the library uses: no count beyond what the input can hold, and

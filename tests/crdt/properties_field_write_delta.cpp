@@ -9,11 +9,15 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crdt/support/replica_network.hpp"
 #include "crdt/support/state_comparison.hpp"
+#include "trellis/crdt/field_scalar.hpp"
 #include "trellis/crdt/field_write_delta.hpp"
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/crdt/graph_doc.hpp"
@@ -106,6 +110,58 @@ RC_GTEST_PROP(FieldWriteDelta, JoinsAnywhereAsTheGraphDocDeltaDoes, ()) {
   GraphDoc twice = lean_joined;
   twice.join(*both.lean);
   assert_same_state(twice, lean_joined, "joining the lean delta again changes nothing");
+}
+
+// `value` as a FieldScalar, its text a view of the Json's string; nullopt
+// for a container.
+std::optional<FieldScalar> as_scalar(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return FieldScalar(nullptr);
+    case Json::value_t::boolean:
+      return FieldScalar(value.get<bool>());
+    case Json::value_t::number_integer:
+      return FieldScalar(value.get<std::int64_t>());
+    case Json::value_t::number_unsigned:
+      return FieldScalar(value.get<std::uint64_t>());
+    case Json::value_t::number_float:
+      return FieldScalar(value.get<double>());
+    case Json::value_t::string:
+      return FieldScalar(std::string_view(value.get_ref<const std::string&>()));
+    default:
+      return std::nullopt;
+  }
+}
+
+// write_node_data_scalar is set_node_data_value with its delta encoded: on
+// any state (the key may hold any kind of value, or a tombstone, or the node
+// may be absent or removed), the same error or the same replica after, and
+// the bytes of the GraphDoc delta.
+RC_GTEST_PROP(FieldWriteDelta, TheScalarWriteIsTheGraphDocWriteEncoded, ()) {
+  const auto history = after_a_random_history();
+  const auto index = *rc::gen::inRange<std::size_t>(0, history.replicas.size());
+  GraphDoc scalar_replica = history.replicas[index];
+  GraphDoc doc_replica = scalar_replica;
+  const std::string id = *gen::node_id();
+  const std::string key(kDataKeys[*rc::gen::inRange<std::size_t>(0, kDataKeys.size())]);
+  const Json value = *gen::field_value();
+  const std::optional<FieldScalar> scalar = as_scalar(value);
+  RC_PRE(scalar.has_value());
+  RC_LOG() << "write_node_data_scalar(" << id << ", " << key << ", " << value.dump() << ")\n";
+  Bytes bytes = {0xAA};  // appended to
+  const std::optional<Error> error =
+      write_node_data_scalar(scalar_replica, id, key, *scalar, bytes);
+  const Result<GraphDoc> delta = doc_replica.set_node_data_value(id, key, value);
+  RC_ASSERT(error.has_value() == !delta.ok());
+  Bytes expected = {0xAA};
+  if (error) {
+    RC_ASSERT(*error == delta.error());
+  } else {
+    encode_to(*delta, expected);
+  }
+  RC_ASSERT(bytes == expected);
+  assert_same_state(scalar_replica, doc_replica, "replica after the scalar vs GraphDoc form");
+  RC_ASSERT(scalar_replica.clock().counter() == doc_replica.clock().counter());
 }
 
 }  // namespace

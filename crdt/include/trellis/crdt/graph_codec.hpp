@@ -25,8 +25,10 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
+#include "trellis/crdt/field_scalar.hpp"
 #include "trellis/crdt/graph_doc.hpp"
 #include "trellis/crdt/result.hpp"
 
@@ -49,6 +51,15 @@ void encode_state_v1_to(const GraphDoc& doc, Bytes& out);
 // Appends the bytes encode_to(GraphDoc(delta), out) appends, written
 // straight from the lean delta (the local-edit hot path).
 void encode_to(const FieldWriteDelta& delta, Bytes& out);
+
+// doc.set_node_data_value(id, key, to_json(value)), with its delta appended
+// to `out` as encode_to(delta, out) would append it, byte for byte, and no
+// delta value built on the way: the local-edit path of an editor that ships
+// each parameter edit as it is made. Same checks, same errors; on an error
+// neither `doc` nor `out` changes.
+std::optional<Error> write_node_data_scalar(GraphDoc& doc, std::string_view id,
+                                            std::string_view key, const FieldScalar& value,
+                                            Bytes& out);
 
 Result<GraphDoc> decode(std::span<const std::uint8_t> bytes);
 

@@ -17,7 +17,9 @@
 // itself to this replica, and returns its delta, a GraphDoc holding just what
 // it changed. The field writes also come in a lean form (write_node_fields,
 // write_node_data_value) that returns the same delta as a FieldWriteDelta,
-// for callers that encode every delta as it is made. Shipping and joining deltas in any order, any
+// for callers that encode every delta as it is made, and a parameter edit
+// can write its delta's bytes without any delta value at all
+// (write_node_data_scalar, graph_codec.hpp). Shipping and joining deltas in any order, any
 // number of times, gives the same state as joining full states: join is idempotent, commutative and
 // associative. Semantics of every pair of concurrent operations: docs/crdt.md.
 //
@@ -40,6 +42,7 @@
 #include "trellis/crdt/entity_kind.hpp"
 #include "trellis/crdt/entity_map.hpp"
 #include "trellis/crdt/field_key.hpp"
+#include "trellis/crdt/field_scalar.hpp"
 #include "trellis/crdt/field_write_delta.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/lamport_clock.hpp"
@@ -160,6 +163,11 @@ class GraphDoc {
 
   // graph_codec.hpp: joins encoded bytes without building the delta first.
   friend std::optional<Error> join_encoded(GraphDoc& doc, std::span<const std::uint8_t> bytes);
+  // graph_codec.hpp: set_node_data_value of a scalar, its delta written
+  // straight as bytes.
+  friend std::optional<Error> write_node_data_scalar(GraphDoc& doc, std::string_view id,
+                                                     std::string_view key, const FieldScalar& value,
+                                                     std::vector<std::uint8_t>& out);
 
   friend bool operator==(const GraphDoc& a, const GraphDoc& b) {
     return a.context_ == b.context_ && a.nodes_ == b.nodes_ && a.edges_ == b.edges_;
@@ -182,6 +190,12 @@ class GraphDoc {
   // `id_hash` is EntityMap::hash_of(id).
   std::optional<Error> write_fields(EntityKind kind, std::string_view id, std::uint32_t id_hash,
                                     FieldWriteDelta& delta);
+  // The transaction of write_node_data_scalar: the checks and the write of
+  // set_node_data_value, and the stamp it took (its delta is that stamp's
+  // write of `value` to data key `key` of node `id`). On an error nothing
+  // changed.
+  std::optional<Error> write_data_scalar(std::string_view id, std::string_view key,
+                                         const FieldScalar& value, Stamp& stamp);
   Result<GraphDoc> remove_fields(EntityKind kind, std::string_view id,
                                  const std::vector<FieldKey>& keys);
   Result<GraphDoc> remove_entity(EntityKind kind, std::string_view id);

@@ -54,12 +54,25 @@ crdt::Result<std::optional<Bytes>> ClientSession::edit(
   if (!delta) return delta.error();
   auto dot = transaction_dot(*delta, doc_.replica());
   if (!dot) return std::optional<Bytes>();  // the edit changed nothing
+  return enqueue_local(*dot, crdt::encode(*delta));
+}
+
+crdt::Result<std::optional<Bytes>> ClientSession::set_node_data_scalar(
+    std::string_view id, std::string_view key, const crdt::FieldScalar& value) {
+  // The write takes this dot or, refused, none (it always changes a field).
+  const crdt::Dot dot = doc_.context().next_dot(doc_.replica());
+  Bytes delta;
+  if (auto error = crdt::write_node_data_scalar(doc_, id, key, value, delta)) return *error;
+  return enqueue_local(dot, std::move(delta));
+}
+
+std::optional<Bytes> ClientSession::enqueue_local(crdt::Dot dot, Bytes delta) {
   CausalContext covers;
-  covers.insert(*dot);
-  received_.insert(*dot);
-  outbox_.push_back(OutboxEntry{covers, crdt::encode(*delta)});
-  if (state_ != ConnectionState::online) return std::optional<Bytes>();
-  return std::optional<Bytes>(encode_message(DeltaMessage{outbox_.back().delta, covers}));
+  covers.insert(dot);
+  received_.insert(dot);
+  outbox_.push_back(OutboxEntry{covers, std::move(delta)});
+  if (state_ != ConnectionState::online) return std::nullopt;
+  return encode_message(DeltaMessage{outbox_.back().delta, covers});
 }
 
 Bytes ClientSession::on_connected() {

@@ -17,6 +17,7 @@
 #include "crdt/crdt_testing.hpp"
 #include "sync/support/frames.hpp"
 #include "trellis/crdt/dot_set.hpp"
+#include "trellis/crdt/field_scalar.hpp"
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/crdt/graph_doc.hpp"
 #include "trellis/crdt/graph_view.hpp"
@@ -468,6 +469,44 @@ TEST(ClientSession, OfflineEditsWaitInTheOutboxAndOnlineEditsAreSentAtOnce) {
   const DeltaMessage message = message_of<DeltaMessage>(**sent);
   EXPECT_EQ(message.covers, dots({Dot{kAlice, 1}}));
   EXPECT_EQ(message.delta, online.outbox()[0].delta);
+}
+
+// The scalar form of a parameter edit is edit() of set_node_data_value:
+// the same frame, the same outbox entry, the same replica after; refused,
+// it leaves nothing in the outbox. Offline it queues without a frame.
+TEST(ClientSession, AScalarParameterEditIsTheJsonEditsFrameAndOutboxEntry) {
+  ClientSession scalar_client = online_client(kAlice);
+  ClientSession json_client = online_client(kAlice);
+  for (ClientSession* client : {&scalar_client, &json_client})
+    ASSERT_TRUE(client->edit([](GraphDoc& d) { return d.add_node(node("a1")); }).ok());
+
+  const std::vector<crdt::FieldScalar> values = {2.5, std::string_view("red"), std::int64_t{-3},
+                                                 true, nullptr};
+  for (const crdt::FieldScalar& value : values) {
+    auto scalar_frame = scalar_client.set_node_data_scalar("a1", "p", value);
+    auto json_frame = json_client.edit(
+        [&](GraphDoc& d) { return d.set_node_data_value("a1", "p", crdt::to_json(value)); });
+    ASSERT_TRUE(scalar_frame.ok()) << scalar_frame.error().message;
+    ASSERT_TRUE(json_frame.ok());
+    ASSERT_TRUE(scalar_frame->has_value());
+    EXPECT_EQ(**scalar_frame, **json_frame);
+    EXPECT_EQ(scalar_client.outbox().back(), json_client.outbox().back());
+    EXPECT_EQ(scalar_client.doc(), json_client.doc());
+    EXPECT_EQ(scalar_client.received(), json_client.received());
+  }
+
+  const std::size_t queued = scalar_client.outbox().size();
+  auto refused = scalar_client.set_node_data_scalar("missing", "p", 1.0);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, crdt::ErrorCode::not_found);
+  EXPECT_EQ(scalar_client.outbox().size(), queued);
+  EXPECT_EQ(scalar_client.doc(), json_client.doc());
+
+  scalar_client.on_disconnected();
+  auto offline = scalar_client.set_node_data_scalar("a1", "p", 7.0);
+  ASSERT_TRUE(offline.ok());
+  EXPECT_FALSE(offline->has_value());
+  EXPECT_EQ(scalar_client.outbox().size(), queued + 1);
 }
 
 TEST(ClientSession, FailedOrEmptyEditLeavesNothingInTheOutbox) {

@@ -15,8 +15,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "trellis/crdt/field_scalar.hpp"
 #include "trellis/crdt/graph_doc.hpp"
 #include "trellis/crdt/result.hpp"
 #include "trellis/sync/messages.hpp"
@@ -78,6 +80,12 @@ class ClientSession {
   // to send is returned.
   crdt::Result<std::optional<Bytes>> edit(
       const std::function<crdt::Result<crdt::GraphDoc>(crdt::GraphDoc&)>& edit);
+  // The commonest edit, a parameter: edit() of set_node_data_value(id, key,
+  // to_json(value)), with the same outbox entry and frame, its delta
+  // encoded straight from the write (crdt::write_node_data_scalar) instead
+  // of built as a GraphDoc and then encoded.
+  crdt::Result<std::optional<Bytes>> set_node_data_scalar(std::string_view id, std::string_view key,
+                                                          const crdt::FieldScalar& value);
 
   // The transport connected: the `hello` frame to send first.
   Bytes on_connected();
@@ -97,6 +105,9 @@ class ClientSession {
 
  private:
   ClientOutput protocol_violation(ProtocolError code, std::string message);
+  // Puts a local transaction (its dot, its encoded delta) in the outbox;
+  // the frame to send when online.
+  std::optional<Bytes> enqueue_local(crdt::Dot dot, Bytes delta);
   void drop_acknowledged(const CausalContext& durable);
 
   ClientConfig config_;

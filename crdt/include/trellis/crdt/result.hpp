@@ -57,9 +57,14 @@ class [[nodiscard]] Result {
 
  private:
   T& checked() {
-    if (!ok())
-      throw std::logic_error("Result::value() on an error: " + std::get<1>(state_).message);
+    if (!ok()) [[unlikely]]
+      throw_value_on_error(std::get<1>(state_));
     return std::get<0>(state_);
+  }
+  // Out of line and cold, so that checked() is a test and a load wherever
+  // it is inlined (a mutator's hot path reads a Result<Dot> twice).
+  [[noreturn, gnu::cold, gnu::noinline]] static void throw_value_on_error(const E& error) {
+    throw std::logic_error("Result::value() on an error: " + error.message);
   }
 
   std::variant<T, E> state_;

@@ -113,10 +113,14 @@ class EntityMap {
   using size_type = std::size_t;
 
  private:
-  // One entity in its own allocation, which starts a cache line: the id and
-  // the fields' vector and fingerprints (EntityState puts them first) share
-  // that line, so a field lookup reads one line of the entity.
-  struct alignas(64) Node {
+  // One entity in its own allocation, the id first, then the fields' vector
+  // and fingerprints (EntityState puts them first): a field lookup reads the
+  // entity's first 64 bytes. The block has malloc's 16-byte alignment, not a
+  // cache line's: aligning it (memalign) cost 48 bytes and a split block per
+  // entity, 1.1 MiB on the graph workload's 20,000 entities, for no
+  // measurable speed (docs/performance.md, W2 after the scalar-write pass);
+  // prefetch() asks for both lines those bytes may straddle instead.
+  struct Node {
     template <class... Args>
     explicit Node(Args&&... args) : value(std::forward<Args>(args)...) {}
     value_type value;
@@ -228,8 +232,9 @@ class EntityMap {
   // as it has read an id and goes on reading the rest of the message while
   // the line, most likely not in any cache, is on its way. No effect on the
   // map: a wrong guess costs one fetch.
-  // With `both_lines`, the second line too, which holds the entity's dots
-  // (present()).
+  // That is the lines of its first 64 bytes (two, unless the block starts
+  // a line); with `both_lines`, also the line of its last byte, which holds
+  // the entity's dots (present()).
   void prefetch(std::uint32_t hash, bool both_lines = false) const {
     if (slots_.empty()) return;
     const std::size_t mask = slots_.size() - 1;
@@ -239,7 +244,8 @@ class EntityMap {
       if (slot.hash == hash) {
         const char* node = reinterpret_cast<const char*>(entities_[slot.index].get());
         __builtin_prefetch(node);
-        if (both_lines) __builtin_prefetch(node + 64);
+        __builtin_prefetch(node + 63);
+        if (both_lines) __builtin_prefetch(node + sizeof(Node) - 1);
         return;
       }
     }

@@ -49,12 +49,12 @@ struct DocMutator {
   crdt::Result<GraphDoc> operator()(const AddNode& op) const {
     Json data(Json::value_t::object);
     for (std::size_t key = 0; key < kParamCount; ++key) {
-      put(data, kParamKeys[key], param_json(op.node.params[key]));
+      put(data, kParamKeys[key], param_json(op.node->params[key]));
     }
     Json node(Json::value_t::object);
     put(node, "id", op.id);
-    put(node, "type", op.node.type);
-    put(node, "position", position_json(op.node.x, op.node.y));
+    put(node, "type", op.node->type);
+    put(node, "position", position_json(op.node->x, op.node->y));
     put(node, "data", std::move(data));
     return doc.add_node(node);
   }

@@ -27,12 +27,12 @@ void append_fields(std::string& out, const AddNode& op) {
   out += "N ";
   out += op.id;
   out += ' ';
-  out += op.node.type;
+  out += op.node->type;
   out += ' ';
-  append_number(out, op.node.x);
+  append_number(out, op.node->x);
   out += ' ';
-  append_number(out, op.node.y);
-  for (const ParamValue& value : op.node.params) {
+  append_number(out, op.node->y);
+  for (const ParamValue& value : op.node->params) {
     out += ' ';
     append_value(out, value);
   }

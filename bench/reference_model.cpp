@@ -15,9 +15,9 @@ struct ReferenceApplier {
   CanonicalGraph& graph;
 
   void operator()(const AddNode& op) const {
-    CanonicalNode node{op.node.type, op.node.x, op.node.y, {}};
+    CanonicalNode node{op.node->type, op.node->x, op.node->y, {}};
     for (std::size_t key = 0; key < kParamCount; ++key) {
-      node.data.emplace(std::string(kParamKeys[key]), op.node.params[key]);
+      node.data.emplace(std::string(kParamKeys[key]), op.node->params[key]);
     }
     graph.nodes.insert_or_assign(op.id, std::move(node));
   }

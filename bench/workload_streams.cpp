@@ -1,5 +1,6 @@
 #include "workload_streams.hpp"
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,7 +21,7 @@ OpStream generate_w1(const WorkloadSizes& sizes) {
   OpStream ops;
   ops.reserve(sizes.node_count + sizes.edge_count);
   for (std::uint32_t i = 0; i < sizes.node_count; ++i) {
-    ops.push_back(AddNode{node_id(i), draws.node()});
+    ops.push_back(AddNode{node_id(i), std::make_shared<const NodeSpec>(draws.node())});
   }
   for (std::uint32_t j = 0; j < sizes.edge_count; ++j) {
     std::uint32_t source = draws.rand_int(sizes.node_count);
@@ -72,7 +73,7 @@ OpStream generate_w3(const WorkloadSizes& sizes, MergeReplica replica) {
     } else if (choice < 95) {
       std::string id = added_prefix + std::to_string(added++);
       live.push_back(id);
-      ops.push_back(AddNode{std::move(id), draws.node()});
+      ops.push_back(AddNode{std::move(id), std::make_shared<const NodeSpec>(draws.node())});
     } else {
       std::uint32_t slot = draws.rand_int(live_count);
       std::swap(live[slot], live.back());

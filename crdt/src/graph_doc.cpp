@@ -512,8 +512,8 @@ Result<GraphDoc> GraphDoc::remove_entity(EntityKind kind, std::string_view id) {
   // it until its node is present again.
   if (kind == EntityKind::node) {
     if (auto attached = edges_by_endpoint_.find(id); attached != edges_by_endpoint_.end()) {
-      for (const std::string& edge_id : attached->second) {
-        auto edge = edges_.find(edge_id);
+      for (const std::string* edge_id : attached->second) {
+        auto edge = edges_.find(*edge_id);
         if (edge != edges_.end() && edge->second.present() && is_attached(edge->second, id)) {
           for (Dot dot : edge->second.dots)
             delta.context_.insert(dot);
@@ -572,9 +572,9 @@ void GraphDoc::rebuild_indexes() {
       previous = &node_id;
       auto attached = edges_by_endpoint_.find(node_id);
       if (attached == edges_by_endpoint_.end()) {
-        attached = edges_by_endpoint_.emplace(node_id, std::vector<std::string>()).first;
+        attached = edges_by_endpoint_.emplace(node_id, std::vector<const std::string*>()).first;
       }
-      attached->second.push_back(id);
+      attached->second.push_back(&id);
     }
   }
 }
@@ -585,14 +585,14 @@ void GraphDoc::reindex_edge(const std::string& edge_id, const std::array<std::st
     if (node_id.empty()) continue;
     auto it = edges_by_endpoint_.find(node_id);
     if (it == edges_by_endpoint_.end()) continue;
-    std::erase(it->second, edge_id);
+    std::erase(it->second, &edge_id);
     if (it->second.empty()) edges_by_endpoint_.erase(it);
   }
   for (const std::string& node_id : after) {
     if (node_id.empty()) continue;
     auto& attached = edges_by_endpoint_[node_id];
-    if (std::find(attached.begin(), attached.end(), edge_id) == attached.end()) {
-      attached.push_back(edge_id);
+    if (std::find(attached.begin(), attached.end(), &edge_id) == attached.end()) {
+      attached.push_back(&edge_id);
     }
   }
 }

@@ -216,6 +216,7 @@ class GraphDoc {
   void set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots);
   void rebuild_indexes();
   // Keeps edges_by_endpoint_ in step with an edge's source and target.
+  // `edge_id` is the edge's key in edges_: the index holds its address.
   void reindex_edge(const std::string& edge_id, const std::array<std::string, 2>& before,
                     const std::array<std::string, 2>& after);
 
@@ -229,8 +230,11 @@ class GraphDoc {
   // entities; join must stay a pure function of the states even then.
   std::unordered_multimap<Dot, DotOwner> dot_owners_;
   // Node id -> ids of the edges whose source or target names it, so that
-  // removing a node finds its edges without scanning every edge.
-  std::unordered_map<std::string, std::vector<std::string>, StringHash, std::equal_to<>>
+  // removing a node finds its edges without scanning every edge. The ids are
+  // edges_' own keys, as in dot_owners_: an edge with an endpoint has a field
+  // and so is never erased (only empty entities are), and an entity stays
+  // where it was allocated. A copy of the ids cost 48 bytes per edge end.
+  std::unordered_map<std::string, std::vector<const std::string*>, StringHash, std::equal_to<>>
       edges_by_endpoint_;
 };
 

@@ -86,7 +86,6 @@ struct DocMutator {
 // Encodes each op's delta into `out`; field writes through the lean mutators.
 struct EncodingDocMutator {
   GraphDoc& doc;
-  crdt::FieldWriteDelta& delta;
   crdt::Bytes& out;
 
   // `op` is copied into an Op only to report a refusal.
@@ -122,8 +121,8 @@ GraphDoc apply_to_doc(GraphDoc& doc, const Op& op) {
   return std::move(delta).value();
 }
 
-void apply_and_encode(GraphDoc& doc, const Op& op, crdt::FieldWriteDelta& delta, crdt::Bytes& out) {
-  std::visit(EncodingDocMutator{doc, delta, out}, op);
+void apply_and_encode(GraphDoc& doc, const Op& op, crdt::Bytes& out) {
+  std::visit(EncodingDocMutator{doc, out}, op);
 }
 
 }  // namespace trellis::bench

@@ -21,11 +21,10 @@ namespace trellis::bench {
 crdt::GraphDoc apply_to_doc(crdt::GraphDoc& doc, const Op& op);
 
 // The same, appending the delta to `out` encoded as it is shipped
-// (crdt::encode_to) instead of returning it. Field writes (S, P) take the
-// lean mutators (FieldWriteDelta), as an application that ships every delta
-// would, parameter edits into `delta`, which the caller reuses from one op to
-// the next; the bytes are the same either way.
-void apply_and_encode(crdt::GraphDoc& doc, const Op& op, crdt::FieldWriteDelta& delta,
-                      crdt::Bytes& out);
+// (crdt::encode_to) instead of returning it. Field writes take the lean
+// mutators, as an application that ships every delta would: a parameter
+// edit write_node_data_scalar, a move write_node_fields; the bytes are the
+// same either way.
+void apply_and_encode(crdt::GraphDoc& doc, const Op& op, crdt::Bytes& out);
 
 }  // namespace trellis::bench

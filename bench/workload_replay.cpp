@@ -23,12 +23,11 @@ void apply_stream(crdt::GraphDoc& doc, const OpStream& ops) {
 UpdateLog apply_stream_capturing(crdt::GraphDoc& doc, const OpStream& ops) {
   UpdateLog log;
   log.message_ends.reserve(ops.size());
-  crdt::Bytes scratch;
-  crdt::FieldWriteDelta delta;
+  // The library appends each update to the caller's buffer: the log is
+  // that buffer, so an update is copied once, from where it is packed into
+  // the sink, as a JS library's update array is copied into the log.
   for (const Op& op : ops) {
-    scratch.clear();
-    apply_and_encode(doc, op, delta, scratch);
-    log.bytes.insert(log.bytes.end(), scratch.begin(), scratch.end());
+    apply_and_encode(doc, op, log.bytes);
     log.message_ends.push_back(log.bytes.size());
   }
   return log;

@@ -35,8 +35,8 @@ struct UpdateLog {
 
 // One transaction per op; the deltas are dropped (no update capture).
 void apply_stream(crdt::GraphDoc& doc, const OpStream& ops);
-// One transaction per op; each delta is encoded as it would be shipped, into
-// a reused scratch buffer, and copied to the log.
+// One transaction per op; each delta is encoded as it would be shipped and
+// appended to the log.
 UpdateLog apply_stream_capturing(crdt::GraphDoc& doc, const OpStream& ops);
 // One transaction per op; the deltas are kept, in order.
 std::vector<crdt::GraphDoc> apply_stream_keeping_deltas(crdt::GraphDoc& doc, const OpStream& ops);

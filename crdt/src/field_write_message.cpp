@@ -1,5 +1,6 @@
 #include "field_write_message.hpp"
 
+#include "assign_scalar.hpp"
 #include "entity_validation.hpp"
 #include "json_codec.hpp"
 #include "trellis/crdt/graph_codec.hpp"
@@ -54,23 +55,13 @@ bool read_value(MsgpackReader& reader, FieldWriteValue& value) {
 inline void FieldWriteValue::write_to(std::optional<Json>& target) {
   switch (kind) {
     case Kind::uint:
-      target.emplace(uint);
+      assign_scalar(target, uint);
       return;
     case Kind::text:
-      if (target && target->is_string()) {
-        target->get_ref<std::string&>().assign(text);
-      } else {
-        target.emplace(Json::value_t::string);
-        target->get_ref<std::string&>().assign(text);
-      }
+      assign_scalar(target, text);
       return;
     case Kind::number:
-      // A number field is mostly written numbers: no Json destroyed and rebuilt.
-      if (target && target->is_number_float()) {
-        target->get_ref<double&>() = number;
-      } else {
-        target.emplace(number);
-      }
+      assign_scalar(target, number);
       return;
     case Kind::decoded:
       target = std::move(decoded);

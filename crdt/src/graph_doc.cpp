@@ -7,6 +7,7 @@
 #include <utility>
 #include <variant>
 
+#include "assign_scalar.hpp"
 #include "entity_validation.hpp"
 #include "graph_join.hpp"
 #include "trellis/crdt/limits.hpp"
@@ -89,6 +90,16 @@ std::size_t field_count_after(const EntityState* entity, std::span<const Write> 
 bool grows_past_field_limit(const EntityState* entity, std::size_t count_after) {
   const std::size_t count_before = entity ? entity->fields.size() : 0;
   return count_after > limits::kMaxFieldsPerEntity && count_after > count_before;
+}
+
+// The refusal of field writes that would grow `entity` past the limit.
+// Counting what the writes add costs a lookup per write: skipped when even
+// all-new fields would stay within it (a parameter edit, always).
+template <class Write>
+std::optional<Error> check_field_limit(const EntityState& entity, std::span<const Write> writes) {
+  if (entity.fields.size() + writes.size() <= limits::kMaxFieldsPerEntity) return std::nullopt;
+  if (!grows_past_field_limit(&entity, field_count_after(&entity, writes))) return std::nullopt;
+  return make_error(ErrorCode::limit_exceeded, "too many fields");
 }
 
 std::optional<Error> check_endpoint(const GraphDoc& doc, std::string_view role, const Json* value) {
@@ -330,67 +341,16 @@ std::optional<Error> GraphDoc::write_node_data_value(std::string_view id, std::s
   return write_fields(EntityKind::node, id, id_hash, delta);
 }
 
-namespace {
-
-// `target` := `source`, assigning a string into the string already there
-// (no allocation when it fits) rather than copying a new one and freeing the
-// old: the commonest edit replaces one short string with another.
-// A number replacing a number of the same kind is stored in place too.
-void assign_value(std::optional<Json>& target, const std::optional<Json>& source) {
-  if (!target || !source || target->type() != source->type()) {
-    target = source;
-    return;
-  }
-  switch (source->type()) {
-    case Json::value_t::string:
-      target->get_ref<std::string&>() = source->get_ref<const std::string&>();
-      return;
-    case Json::value_t::number_float:
-      target->get_ref<double&>() = source->get_ref<const double&>();
-      return;
-    case Json::value_t::number_unsigned:
-      target->get_ref<std::uint64_t&>() = source->get_ref<const std::uint64_t&>();
-      return;
-    case Json::value_t::number_integer:
-      target->get_ref<std::int64_t&>() = source->get_ref<const std::int64_t&>();
-      return;
-    default:
-      target = source;
-      return;
-  }
+Result<GraphDoc::FieldWriteTarget> GraphDoc::field_write_target(EntityKind kind,
+                                                                std::string_view id,
+                                                                std::uint32_t id_hash) {
+  const auto dot = next_transaction_dot();
+  if (!dot) return dot.error();
+  EntityMap& map = entities_mut(kind);
+  const auto entity = map.find(id, id_hash);
+  if (entity == map.end() || !entity->second.present()) return not_present(kind, id);
+  return FieldWriteTarget{*dot, entity};
 }
-
-// The Json kind a scalar of type T is held as.
-template <class T>
-constexpr Json::value_t json_kind_of() {
-  if constexpr (std::is_same_v<T, bool>) return Json::value_t::boolean;
-  if constexpr (std::is_same_v<T, std::int64_t>) return Json::value_t::number_integer;
-  if constexpr (std::is_same_v<T, std::uint64_t>) return Json::value_t::number_unsigned;
-  if constexpr (std::is_same_v<T, double>) return Json::value_t::number_float;
-  return Json::value_t::null;
-}
-
-// `target` := to_json(value), by assign_value's rule: text into the string
-// already there, a number over a number of the same kind in place.
-void assign_scalar(std::optional<Json>& target, const FieldScalar& value) {
-  std::visit(
-      [&](auto scalar) {
-        using T = decltype(scalar);
-        if constexpr (std::is_same_v<T, std::string_view>) {
-          if (!target || !target->is_string()) target.emplace(Json::value_t::string);
-          target->get_ref<std::string&>().assign(scalar);
-        } else if constexpr (std::is_same_v<T, std::nullptr_t>) {
-          target.emplace(nullptr);
-        } else if (target && target->type() == json_kind_of<T>()) {
-          target->get_ref<T&>() = scalar;
-        } else {
-          target.emplace(scalar);
-        }
-      },
-      value);
-}
-
-}  // namespace
 
 std::optional<Error> GraphDoc::write_data_scalar(std::string_view id, std::string_view key,
                                                  const FieldScalar& value, Stamp& stamp) {
@@ -400,23 +360,21 @@ std::optional<Error> GraphDoc::write_data_scalar(std::string_view id, std::strin
   nodes_.prefetch(id_hash, true);
   if (auto refusal = validate_field_name(key)) return refusal;
   if (!is_valid_scalar(value)) return validate_value(to_json(value), key);
-  const auto next_dot = next_transaction_dot();
-  if (!next_dot) return next_dot.error();
-  const auto node = nodes_.find(id, id_hash);
-  if (node == nodes_.end() || !node->second.present()) return not_present(EntityKind::node, id);
-  EntityState& entity = node->second;
+  const auto target = field_write_target(EntityKind::node, id, id_hash);
+  if (!target) return target.error();
+  EntityState& entity = target->entity->second;
   const FieldKeyView field{FieldKey::Scope::data, key};
+  // The write is built only when the limit may be in reach.
   if (entity.fields.size() + 1 > limits::kMaxFieldsPerEntity) {
     const std::array<FieldWriteDelta::Field, 1> writes{{{FieldKey::data(key), std::nullopt}}};
-    if (grows_past_field_limit(
-            &entity, field_count_after(&entity, std::span<const FieldWriteDelta::Field>(writes)))) {
-      return make_error(ErrorCode::limit_exceeded, "too many fields");
+    if (auto refusal = check_field_limit(entity, std::span<const FieldWriteDelta::Field>(writes))) {
+      return refusal;
     }
   }
-  stamp = clock_.tick(next_dot->seq);
+  stamp = clock_.tick(target->dot.seq);
   entity.fields.merge_view(field, stamp,
-                           [&](std::optional<Json>& target) { assign_scalar(target, value); });
-  context_.insert(*next_dot);
+                           [&](std::optional<Json>& held) { assign_scalar(held, value); });
+  context_.insert(target->dot);
   return std::nullopt;
 }
 
@@ -424,23 +382,14 @@ std::optional<Error> GraphDoc::write_fields(EntityKind kind, std::string_view id
                                             std::uint32_t id_hash, FieldWriteDelta& delta) {
   delta.kind = kind;
   std::optional<Error> refusal;
-  const auto next_dot = next_transaction_dot();
-  EntityMap& map = entities_mut(kind);
-  auto entity = map.end();
   const std::span<const FieldWriteDelta::Field> writes(delta.fields);
-  if (!next_dot) {
-    refusal = next_dot.error();
-  } else if (entity = map.find(id, id_hash); entity == map.end() || !entity->second.present()) {
-    refusal = not_present(kind, id);
+  const auto target = field_write_target(kind, id, id_hash);
+  if (!target) {
+    refusal = target.error();
   } else if (kind == EntityKind::edge) {
     refusal = check_edge_endpoints(*this, writes);
   }
-  // Counting what the writes add costs a lookup per write: skipped when even
-  // all-new fields would stay within the limit (a parameter edit, always).
-  if (!refusal && entity->second.fields.size() + writes.size() > limits::kMaxFieldsPerEntity &&
-      grows_past_field_limit(&entity->second, field_count_after(&entity->second, writes))) {
-    refusal = make_error(ErrorCode::limit_exceeded, "too many fields");
-  }
+  if (!refusal) refusal = check_field_limit(target->entity->second, writes);
   if (refusal || delta.fields.empty()) {
     delta.fields.clear();
     delta.id.clear();
@@ -451,7 +400,8 @@ std::optional<Error> GraphDoc::write_fields(EntityKind kind, std::string_view id
     std::sort(delta.fields.begin(), delta.fields.end(),
               [](const auto& a, const auto& b) { return a.key < b.key; });
   }
-  const Dot dot = *next_dot;
+  const Dot dot = target->dot;
+  const auto entity = target->entity;
   delta.id.assign(entity->first);
   delta.stamp = clock_.tick(dot.seq);
   if (kind == EntityKind::edge) {
@@ -464,7 +414,7 @@ std::optional<Error> GraphDoc::write_fields(EntityKind kind, std::string_view id
   for (const auto& field : delta.fields) {
     entity->second.fields.merge_view(
         FieldKeyView{field.key.scope, field.key.name}, delta.stamp,
-        [&](std::optional<Json>& target) { assign_value(target, field.value); });
+        [&](std::optional<Json>& held) { assign_value(held, field.value); });
   }
   context_.insert(dot);
   return std::nullopt;

@@ -220,31 +220,35 @@ bool read_decimal(std::span<const std::uint8_t> payload, double& value) {
 
 namespace {
 
+// The bytes of a scalar, for every packer: pack_value_onto's scalar cases
+// and pack_scalar, so that a value has one layout whichever form it came in.
+template <class AnyPacker>
+void pack_scalar_onto(AnyPacker& packer, const FieldScalar& value) {
+  std::visit(
+      [&](auto scalar) {
+        using T = decltype(scalar);
+        if constexpr (std::is_same_v<T, std::nullptr_t>) {
+          packer.pack_nil();
+        } else if constexpr (std::is_same_v<T, bool>) {
+          scalar ? packer.pack_true() : packer.pack_false();
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          packer.pack_int64(scalar);
+        } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+          packer.pack_uint64(scalar);
+        } else if constexpr (std::is_same_v<T, double>) {
+          pack_double(packer, scalar);
+        } else {
+          packer.pack_str(static_cast<std::uint32_t>(scalar.size()));
+          packer.pack_str_body(scalar.data(), static_cast<std::uint32_t>(scalar.size()));
+        }
+      },
+      value);
+}
+
 // The one implementation of both packers' overloads below.
 template <class AnyPacker>
 void pack_value_onto(AnyPacker& packer, const Json& value) {
   switch (value.type()) {
-    case Json::value_t::null:
-      packer.pack_nil();
-      return;
-    case Json::value_t::boolean:
-      value.get<bool>() ? packer.pack_true() : packer.pack_false();
-      return;
-    case Json::value_t::number_unsigned:
-      packer.pack_uint64(value.get<std::uint64_t>());
-      return;
-    case Json::value_t::number_integer:
-      packer.pack_int64(value.get<std::int64_t>());
-      return;
-    case Json::value_t::number_float:
-      pack_double(packer, value.get<double>());
-      return;
-    case Json::value_t::string: {
-      const auto& text = value.get_ref<const std::string&>();
-      packer.pack_str(static_cast<std::uint32_t>(text.size()));
-      packer.pack_str_body(text.data(), static_cast<std::uint32_t>(text.size()));
-      return;
-    }
     case Json::value_t::array:
       packer.pack_array(static_cast<std::uint32_t>(value.size()));
       for (const auto& element : value)
@@ -262,6 +266,9 @@ void pack_value_onto(AnyPacker& packer, const Json& value) {
     case Json::value_t::discarded:
       // Mutators and decoders never admit these (entity_validation.cpp).
       packer.pack_nil();
+      return;
+    default:
+      pack_scalar_onto(packer, *scalar_of(value));
       return;
   }
 }
@@ -289,17 +296,8 @@ void pack_field_value(Packer& packer, const std::optional<Json>& value) {
 
 std::size_t packed_bound(const std::optional<Json>& value) {
   if (!value) return 3;  // fixext1
-  switch (value->type()) {
-    case Json::value_t::string:
-      return 5 + value->get_ref<const std::string&>().size();
-    case Json::value_t::array:
-    case Json::value_t::object:
-    case Json::value_t::binary:
-    case Json::value_t::discarded:
-      return 0;
-    default:
-      return 9;  // a float64 or a 64-bit integer, the longest scalars
-  }
+  const std::optional<FieldScalar> scalar = scalar_of(*value);
+  return scalar ? packed_bound(*scalar) : 0;
 }
 
 void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value) {
@@ -312,26 +310,7 @@ std::size_t packed_bound(const FieldScalar& value) {
 }
 
 void pack_scalar(ReservedPacker& packer, const FieldScalar& value) {
-  // pack_value_onto's cases for the scalar kinds.
-  std::visit(
-      [&](auto scalar) {
-        using T = decltype(scalar);
-        if constexpr (std::is_same_v<T, std::nullptr_t>) {
-          packer.pack_nil();
-        } else if constexpr (std::is_same_v<T, bool>) {
-          scalar ? packer.pack_true() : packer.pack_false();
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          packer.pack_int64(scalar);
-        } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-          packer.pack_uint64(scalar);
-        } else if constexpr (std::is_same_v<T, double>) {
-          pack_double(packer, scalar);
-        } else {
-          packer.pack_str(static_cast<std::uint32_t>(scalar.size()));
-          packer.pack_str_body(scalar.data(), static_cast<std::uint32_t>(scalar.size()));
-        }
-      },
-      value);
+  pack_scalar_onto(packer, value);
 }
 
 std::optional<Error> check_encoding(std::span<const std::uint8_t> bytes, std::size_t max_depth) {

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -36,6 +37,28 @@ inline Json to_json(const FieldScalar& value) {
         }
       },
       value);
+}
+
+// The scalar `value` is, its text as a view of `value`'s string; nullopt for
+// an array or an object (and for a binary or discarded Json, which no
+// document holds). to_json(*scalar_of(v)) == v for every scalar v.
+inline std::optional<FieldScalar> scalar_of(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return FieldScalar(nullptr);
+    case Json::value_t::boolean:
+      return FieldScalar(value.get_ref<const bool&>());
+    case Json::value_t::number_integer:
+      return FieldScalar(value.get_ref<const std::int64_t&>());
+    case Json::value_t::number_unsigned:
+      return FieldScalar(value.get_ref<const std::uint64_t&>());
+    case Json::value_t::number_float:
+      return FieldScalar(value.get_ref<const double&>());
+    case Json::value_t::string:
+      return FieldScalar(std::string_view(value.get_ref<const std::string&>()));
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace trellis::crdt

@@ -184,6 +184,16 @@ class GraphDoc {
   // The field writes of a JSON patch (or, `data_only`, of a data object).
   Result<FieldWriteDelta> write_patch(EntityKind kind, std::string_view id, const Json& patch,
                                       bool data_only);
+  // Where a field write goes: the present entity and the transaction's dot.
+  struct FieldWriteTarget {
+    Dot dot;
+    EntityMap::iterator entity;
+  };
+  // The target of a write of fields of `id`, or the refusals every field
+  // write makes first, in this order: no dot left to stamp, no such entity
+  // present. `id_hash` is EntityMap::hash_of(id).
+  Result<FieldWriteTarget> field_write_target(EntityKind kind, std::string_view id,
+                                              std::uint32_t id_hash);
   // The one implementation of every field write: the writes are
   // delta.fields, in any order, each key once; it fills in the rest of
   // `delta` (or, on an error, empties it).

@@ -250,7 +250,9 @@ class StateDecoder {
     return std::nullopt;
   }
 
-  std::optional<Error> decode_dot_pairs(const char* what, std::vector<Dot>& out) {
+  // `Dots` is a std::vector<Dot> or a DotSet.
+  template <class Dots>
+  std::optional<Error> decode_dot_pairs(const char* what, Dots& out) {
     std::uint32_t count;
     if (auto error = read_array(reader_, what, count)) return error;
     if (count % 2 != 0) return malformed(std::string(what) + " must hold pairs");
@@ -488,7 +490,7 @@ std::optional<Error> parse_transaction(MsgpackReader& reader, std::uint32_t part
   delta.stamp = Stamp{counter, ReplicaId{replica}, seq};
   delta.seen.clear();
   delta.seen.insert(delta.stamp.dot());
-  delta.own_dot.assign(1, delta.stamp.dot());
+  delta.own_dot = DotSet{delta.stamp.dot()};
   delta.entity_count = 0;
   for (std::uint32_t part = 4; part < parts && part < 6; ++part) {
     const EntityKind kind = part == 4 ? EntityKind::node : EntityKind::edge;

@@ -6,12 +6,83 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "crdt/crdt_testing.hpp"
 
 namespace trellis::crdt {
 namespace {
+
+std::vector<Dot> as_vector(const DotSet& dots) {
+  return std::vector<Dot>(dots.begin(), dots.end());
+}
+
+TEST(DotSet, HoldsOneDotInPlaceAndGrowsOntoTheHeapWithoutLosingAny) {
+  EXPECT_EQ(sizeof(DotSet), 24u);
+  DotSet dots;
+  EXPECT_TRUE(dots.empty());
+  std::vector<Dot> expected;
+  for (std::uint64_t seq = 1; seq <= 9; ++seq) {
+    dots.push_back(Dot{kAlice, seq});
+    expected.push_back(Dot{kAlice, seq});
+    ASSERT_EQ(as_vector(dots), expected) << "after " << seq << " dots";
+  }
+  EXPECT_EQ(dots.front(), (Dot{kAlice, 1}));
+  EXPECT_EQ(dots.back(), (Dot{kAlice, 9}));
+  EXPECT_EQ(dots.at(8), (Dot{kAlice, 9}));
+  EXPECT_THROW((void)dots.at(9), std::out_of_range);
+  dots.pop_back();
+  expected.pop_back();
+  EXPECT_EQ(as_vector(dots), expected);
+}
+
+TEST(DotSet, CopiesAndMovesKeepTheDotsInEitherStorage) {
+  for (std::size_t count : {0u, 1u, 2u, 5u}) {
+    DotSet original;
+    for (std::uint64_t seq = 1; seq <= count; ++seq)
+      original.push_back(Dot{kBob, seq});
+    const std::vector<Dot> expected = as_vector(original);
+
+    DotSet copy(original);
+    EXPECT_EQ(as_vector(copy), expected);
+    DotSet assigned{{kAlice, 1}, {kAlice, 2}, {kAlice, 3}};
+    assigned = original;
+    EXPECT_EQ(as_vector(assigned), expected);
+    assigned = static_cast<const DotSet&>(assigned);  // self-assignment
+    EXPECT_EQ(as_vector(assigned), expected);
+
+    DotSet moved(std::move(copy));
+    EXPECT_EQ(as_vector(moved), expected);
+    EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): left empty, reusable
+    copy.push_back(Dot{kAlice, 7});
+    EXPECT_EQ(as_vector(copy), (std::vector<Dot>{{kAlice, 7}}));
+
+    DotSet move_assigned{{kAlice, 1}, {kAlice, 2}};
+    move_assigned = std::move(moved);
+    EXPECT_EQ(as_vector(move_assigned), expected);
+    EXPECT_EQ(move_assigned, original);
+  }
+}
+
+TEST(DotSet, InsertAndEraseKeepTheOrderGivenAcrossBothStorages) {
+  DotSet dots{{kAlice, 2}};
+  dots.insert(dots.begin(), Dot{kAlice, 1});
+  dots.insert(dots.end(), Dot{kBob, 1});
+  EXPECT_EQ(dots, (DotSet{{kAlice, 1}, {kAlice, 2}, {kBob, 1}}));
+  dots.erase(dots.begin() + 1);
+  EXPECT_EQ(dots, (DotSet{{kAlice, 1}, {kBob, 1}}));
+  dots.erase(dots.begin(), dots.end() - 1);
+  EXPECT_EQ(dots, (DotSet{{kBob, 1}}));
+  dots.clear();
+  EXPECT_TRUE(dots.empty());
+  dots.reserve(4);
+  dots.push_back(Dot{kAlice, 3});
+  EXPECT_EQ(dots, (DotSet{{kAlice, 3}}));
+  EXPECT_NE(dots, (DotSet{{kAlice, 3}, {kAlice, 4}}));
+}
 
 TEST(InsertDot, KeepsTheSetSortedWhateverTheInsertionOrder) {
   DotSet dots;

@@ -461,15 +461,13 @@ Result<GraphDoc> GraphDoc::remove_entity(EntityKind kind, std::string_view id) {
   // them; an edge added concurrently survives in the state but the view hides
   // it until its node is present again.
   if (kind == EntityKind::node) {
-    if (auto attached = edges_by_endpoint_.find(id); attached != edges_by_endpoint_.end()) {
-      for (const std::string* edge_id : attached->second) {
-        auto edge = edges_.find(*edge_id);
-        if (edge != edges_.end() && edge->second.present() && is_attached(edge->second, id)) {
-          for (Dot dot : edge->second.dots)
-            delta.context_.insert(dot);
-        }
+    edges_by_endpoint_.for_each_equal(EntityMap::hash_of(id), [&](const std::string* edge_id) {
+      auto edge = edges_.find(*edge_id);
+      if (edge != edges_.end() && edge->second.present() && is_attached(edge->second, id)) {
+        for (Dot dot : edge->second.dots)
+          delta.context_.insert(dot);
       }
-    }
+    });
   }
   join(delta);
   return delta;
@@ -481,17 +479,11 @@ void GraphDoc::set_dots(EntityKind kind, EntityMap::iterator entity, DotSet dots
   const std::string* id = &entity->first;
   for (Dot dot : current) {
     if (std::binary_search(dots.begin(), dots.end(), dot)) continue;
-    auto [first, last] = dot_owners_.equal_range(dot);
-    for (auto it = first; it != last; ++it) {
-      if (it->second.kind == kind && it->second.id == id) {
-        dot_owners_.erase(it);
-        break;
-      }
-    }
+    dot_owners_.erase(dot, DotOwner(kind, id));
   }
   for (Dot dot : dots) {
     if (!std::binary_search(current.begin(), current.end(), dot)) {
-      dot_owners_.emplace(dot, DotOwner{kind, id});
+      dot_owners_.insert(dot, DotOwner(kind, id));
     }
   }
   current = std::move(dots);
@@ -505,45 +497,41 @@ void GraphDoc::rebuild_indexes() {
   for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
     for (const auto& [id, entity] : entities(kind)) {
       for (Dot dot : entity.dots)
-        dot_owners_.emplace(dot, DotOwner{kind, &id});
+        dot_owners_.insert(dot, DotOwner(kind, &id));
     }
   }
   // What reindex_edge(id, {}, edge_endpoints(edge)) does for each edge,
   // without copying the endpoints: starting from nothing, an edge can only
-  // meet itself already listed when its source is its target.
+  // meet itself already listed when its target's hash is its source's.
   static const FieldKey kEndpointKeys[2] = {FieldKey::top("source"), FieldKey::top("target")};
+  edges_by_endpoint_.reserve(2 * edges_.size());
   for (const auto& [id, edge] : edges_) {
-    const std::string* previous = nullptr;
+    std::optional<std::uint32_t> previous;
     for (const FieldKey& key : kEndpointKeys) {
       const Json* end = edge.fields.get(key);
       if (!end || !end->is_string()) continue;
       const auto& node_id = end->get_ref<const std::string&>();
-      if (node_id.empty() || (previous && *previous == node_id)) continue;
-      previous = &node_id;
-      auto attached = edges_by_endpoint_.find(node_id);
-      if (attached == edges_by_endpoint_.end()) {
-        attached = edges_by_endpoint_.emplace(node_id, std::vector<const std::string*>()).first;
-      }
-      attached->second.push_back(&id);
+      if (node_id.empty()) continue;
+      const std::uint32_t hash = EntityMap::hash_of(node_id);
+      if (previous == hash) continue;
+      previous = hash;
+      edges_by_endpoint_.insert(hash, &id);
     }
   }
 }
 
 void GraphDoc::reindex_edge(const std::string& edge_id, const std::array<std::string, 2>& before,
                             const std::array<std::string, 2>& after) {
+  // The index holds each (hash, edge) pair at most once, and holds exactly
+  // the pairs of `before`: erasing those and adding those of `after` that
+  // are not held leaves exactly the pairs of `after`.
   for (const std::string& node_id : before) {
-    if (node_id.empty()) continue;
-    auto it = edges_by_endpoint_.find(node_id);
-    if (it == edges_by_endpoint_.end()) continue;
-    std::erase(it->second, &edge_id);
-    if (it->second.empty()) edges_by_endpoint_.erase(it);
+    if (!node_id.empty()) edges_by_endpoint_.erase(EntityMap::hash_of(node_id), &edge_id);
   }
   for (const std::string& node_id : after) {
     if (node_id.empty()) continue;
-    auto& attached = edges_by_endpoint_[node_id];
-    if (std::find(attached.begin(), attached.end(), &edge_id) == attached.end()) {
-      attached.push_back(&edge_id);
-    }
+    const std::uint32_t hash = EntityMap::hash_of(node_id);
+    if (!edges_by_endpoint_.contains(hash, &edge_id)) edges_by_endpoint_.insert(hash, &edge_id);
   }
 }
 
@@ -645,8 +633,8 @@ void GraphDoc::adopt(GraphDoc&& other) {
   context_ = std::move(other.context_);
   nodes_ = std::move(other.nodes_);
   edges_ = std::move(other.edges_);
-  // The node-based maps keep their elements where they were, so the ids
-  // dot_owners_ points to move with them.
+  // EntityMap keeps each entity where it was allocated, so the ids the
+  // indexes point to move with them.
   dot_owners_ = std::move(other.dot_owners_);
   edges_by_endpoint_ = std::move(other.edges_by_endpoint_);
   clock_.observe(highest_counter);

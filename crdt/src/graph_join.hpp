@@ -34,9 +34,9 @@ void GraphDoc::join_from(Source&& other) {
     Dot dot;
   };
   std::vector<Removal> removals;
-  auto consider = [&](Dot dot, const DotOwner& owner) {
-    if (!other.mentions(owner.kind, *owner.id)) {
-      removals.push_back(Removal{owner.kind, *owner.id, dot});
+  auto consider = [&](Dot dot, DotOwner owner) {
+    if (!other.mentions(owner.kind(), *owner.id())) {
+      removals.push_back(Removal{owner.kind(), *owner.id(), dot});
     }
   };
   if (their_context.dot_count() <= dot_owners_.size()) {
@@ -44,14 +44,12 @@ void GraphDoc::join_from(Source&& other) {
       // A dot this state has never seen supports nothing here: most dots of
       // a delta are its own new transaction, so this skips the index.
       if (!context_.contains(dot)) return;
-      auto [first, last] = dot_owners_.equal_range(dot);
-      for (auto it = first; it != last; ++it)
-        consider(dot, it->second);
+      dot_owners_.for_each_equal(dot, [&](DotOwner owner) { consider(dot, owner); });
     });
   } else {
-    for (const auto& [dot, owner] : dot_owners_) {
+    dot_owners_.for_each([&](Dot dot, DotOwner owner) {
       if (their_context.contains(dot)) consider(dot, owner);
-    }
+    });
   }
   for (const auto& removal : removals) {
     EntityMap& map = entities_mut(removal.kind);

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -846,6 +847,45 @@ TEST(GraphDocRemoveNode, FollowsEndpointsChangedByAJoinedDelta) {
   // A copy rebuilds its index from the state.
   applied(copy.remove_node("c"));
   EXPECT_FALSE(copy.has_edge("a-b"));
+}
+
+// Two node ids with one EntityMap::hash_of, the key of the endpoint index.
+std::pair<std::string, std::string> ids_sharing_a_hash() {
+  std::unordered_map<std::uint32_t, std::string> seen;
+  for (std::uint32_t i = 0;; ++i) {
+    std::string id = "n" + std::to_string(i);
+    auto [it, fresh] = seen.try_emplace(EntityMap::hash_of(id), id);
+    if (!fresh) return {it->second, id};
+  }
+}
+
+TEST(GraphDocRemoveNode, TakesOnlyItsOwnEdgesWhenAnotherNodeIdSharesItsHash) {
+  const auto [p, q] = ids_sharing_a_hash();
+  ASSERT_NE(p, q);
+  ASSERT_EQ(EntityMap::hash_of(p), EntityMap::hash_of(q));
+  GraphDoc doc(kAlice);
+  for (const std::string& id : {p, q, std::string("r")})
+    applied(doc.add_node(default_node(id)));
+  applied(doc.add_edge(edge("p-r", p, "r")));
+  applied(doc.add_edge(edge("q-r", q, "r")));
+  applied(doc.add_edge(edge("p-q", p, q)));  // one index entry for both ends
+  GraphDoc copy = doc;                       // rebuilt index
+  for (GraphDoc* replica : {&doc, &copy}) {
+    applied(replica->remove_node(q));
+    EXPECT_TRUE(replica->has_edge("p-r"));
+    EXPECT_FALSE(replica->has_edge("q-r"));
+    EXPECT_FALSE(replica->has_edge("p-q"));
+  }
+  // Re-pointing p-r's source from p to q and back keeps it listed under the
+  // shared hash exactly once: removing p still takes it.
+  applied(doc.add_node(default_node(q)));
+  applied(doc.update_edge_fields("p-r", {{"source", q}}));
+  applied(doc.update_edge_fields("p-r", {{"source", p}, {"target", q}}));
+  applied(doc.update_edge_fields("p-r", {{"target", "r"}}));
+  applied(doc.remove_node(q));
+  EXPECT_TRUE(doc.has_edge("p-r"));
+  applied(doc.remove_node(p));
+  EXPECT_FALSE(doc.has_edge("p-r"));
 }
 
 TEST(GraphDocRemoveNode, RejectsAnUnknownOrAlreadyRemovedNodeAsNotFound) {

@@ -34,7 +34,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "trellis/crdt/causal_context.hpp"
@@ -44,6 +43,7 @@
 #include "trellis/crdt/field_key.hpp"
 #include "trellis/crdt/field_scalar.hpp"
 #include "trellis/crdt/field_write_delta.hpp"
+#include "trellis/crdt/flat_multimap.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/lamport_clock.hpp"
 #include "trellis/crdt/lww_map.hpp"
@@ -174,9 +174,28 @@ class GraphDoc {
   }
 
  private:
-  struct DotOwner {
-    EntityKind kind;
-    const std::string* id;
+  // Which entity a dot supports: its kind and its id (the key in nodes_ or
+  // edges_). The kind rides in the low bit of the id's address, which a
+  // std::string's alignment keeps free, so that a dot_owners_ slot is 24
+  // bytes. DotOwner{} (no id) marks a free slot.
+  class DotOwner {
+   public:
+    DotOwner() = default;
+    DotOwner(EntityKind kind, const std::string* id)
+        : bits_(reinterpret_cast<std::uintptr_t>(id) | (kind == EntityKind::edge ? 1u : 0u)) {}
+    EntityKind kind() const { return (bits_ & 1u) != 0 ? EntityKind::edge : EntityKind::node; }
+    const std::string* id() const {
+      return reinterpret_cast<const std::string*>(bits_ & ~std::uintptr_t{1});
+    }
+    friend bool operator==(DotOwner, DotOwner) = default;
+
+   private:
+    static_assert(alignof(std::string) >= 2);
+    std::uintptr_t bits_ = 0;
+  };
+  // EntityMap::hash_of of a node id is the endpoint index's key, spread already.
+  struct HashedAlready {
+    std::size_t operator()(std::uint32_t hash) const { return hash; }
   };
 
   EntityMap& entities_mut(EntityKind kind) { return kind == EntityKind::node ? nodes_ : edges_; }
@@ -241,14 +260,16 @@ class GraphDoc {
   // removes dots costs O(dots in the delta's context), not O(entities).
   // A multimap only because forged input could claim one dot for two
   // entities; join must stay a pure function of the states even then.
-  std::unordered_multimap<Dot, DotOwner> dot_owners_;
-  // Node id -> ids of the edges whose source or target names it, so that
-  // removing a node finds its edges without scanning every edge. The ids are
-  // edges_' own keys, as in dot_owners_: an edge with an endpoint has a field
-  // and so is never erased (only empty entities are), and an entity stays
-  // where it was allocated. A copy of the ids cost 48 bytes per edge end.
-  std::unordered_map<std::string, std::vector<const std::string*>, StringHash, std::equal_to<>>
-      edges_by_endpoint_;
+  FlatMultimap<Dot, DotOwner> dot_owners_;
+  // Hash of a node id (EntityMap::hash_of) -> the ids of the edges whose
+  // source or target has that hash, each edge at most once per hash, so that
+  // removing a node finds its edges without scanning every edge. A hash, not
+  // the node id, to keep an entry at 16 bytes: two ids that share a hash only
+  // make remove_entity look at an edge it then finds is not attached. The
+  // edge ids are edges_' own keys, as in dot_owners_: an edge with an
+  // endpoint has a field and so is never erased (only empty entities are),
+  // and an entity stays where it was allocated.
+  FlatMultimap<std::uint32_t, const std::string*, HashedAlready> edges_by_endpoint_;
 };
 
 }  // namespace trellis::crdt

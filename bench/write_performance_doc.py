@@ -454,16 +454,18 @@ HOT_SPOTS = [
     "third, a quarter of that the 64-byte-aligned block of each decoded entity "
     "(`memalign`, 9%).",
     "",
-    "What this means for the targets. Against Yjs both paths have a wide margin. "
-    "Against the plain-JS-Map floor both are now above it, W2 narrowly: the floor's edit "
-    "is one `Map.get` and one property store and ships nothing, while a Trellis edit also "
-    "checks its input, stamps the write, records its dot and encodes the delta (about "
-    "1,060 instructions). What is left is mostly waiting for memory: an edit touches the "
-    "node, two or three lines of its field entries and the value, against the floor's "
-    "node and data object. The next steps are in *W2 after the scalar-write pass* below. "
-    "The W5 reading after W1 misses its bound (0.53×, was 0.48× on 2026-11-26): the "
-    "64-byte-aligned entity blocks of the memory-layout pass cost about 1.1 MiB (see the "
-    "same section)."
+    "What this means for the targets, as of the run of 00decf4 (2026-11-29, 18:07 UTC, "
+    "the first on an AMD EPYC VM; the analysis is in *The flat indexes, and a first run "
+    "on an AMD EPYC VM* below). Against Yjs both paths keep a wide margin. Against the "
+    "plain-JS-Map floor both were above it on the Intel Xeon VM of the earlier runs "
+    "(W2 1.19×, W4 1.31× on 5c5b7a6) and are below it on this one: the floor's W2 ran "
+    "in about 29 ms here against 86 ms there, Trellis's in 64 against 72. The floor's "
+    "edit is one `Map.get` and one property store and ships nothing, while a Trellis "
+    "edit also checks its input, stamps the write, records its dot and encodes the delta "
+    "(about 1,060 instructions), and on this VM waits far longer for memory: a first "
+    "touch of a page costs about 11 µs, the W2 region takes about 1,500 of them for "
+    "the growing update sink, and Trellis's document is 16.4 MiB of live heap against "
+    "the floor's 3.6 MiB. Every W5 bound holds, live memory after W1 included.",
 ]
 
 

@@ -28,8 +28,8 @@ BenchRecord run_w2_edit() {
   record["ops_per_s"] = per_second(w2.size(), edit_ms);
   record["time_cpu_ms"] = rounded(edit_cpu_ms);
   record["updates"] = log.message_count();
-  record["update_bytes"] = log.bytes.size();
-  record["avg_update_bytes"] = rounded(double(log.bytes.size()) / log.message_count(), 2);
+  record["update_bytes"] = log.total_bytes();
+  record["avg_update_bytes"] = rounded(double(log.total_bytes()) / log.message_count(), 2);
   record["snapshot_bytes"] = encode_snapshot(doc).size();
   record["digest_ok"] = true;
   return record;

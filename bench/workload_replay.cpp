@@ -1,5 +1,6 @@
 #include "workload_replay.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -11,8 +12,17 @@
 namespace trellis::bench {
 
 std::span<const std::uint8_t> UpdateLog::message(std::size_t index) const {
-  std::size_t begin = index == 0 ? 0 : message_ends[index - 1];
-  return std::span<const std::uint8_t>(bytes).subspan(begin, message_ends[index] - begin);
+  const MessageEnd at = message_ends[index];
+  const bool first_in_block = index == 0 || message_ends[index - 1].block != at.block;
+  const std::size_t begin = first_in_block ? 0 : message_ends[index - 1].end;
+  return std::span<const std::uint8_t>(blocks[at.block]).subspan(begin, at.end - begin);
+}
+
+std::size_t UpdateLog::total_bytes() const {
+  std::size_t total = 0;
+  for (const crdt::Bytes& block : blocks)
+    total += block.size();
+  return total;
 }
 
 void apply_stream(crdt::GraphDoc& doc, const OpStream& ops) {
@@ -25,10 +35,20 @@ UpdateLog apply_stream_capturing(crdt::GraphDoc& doc, const OpStream& ops) {
   log.message_ends.reserve(ops.size());
   // The library appends each update to the caller's buffer: the log is
   // that buffer, so an update is copied once, from where it is packed into
-  // the sink, as a JS library's update array is copied into the log.
+  // the sink, as a JS library's update array is copied into the log. A new
+  // block starts when the current one has less than this left; an update
+  // larger than that grows its block (a copy of at most one block).
+  constexpr std::size_t kHeadroom = 1024;
   for (const Op& op : ops) {
-    apply_and_encode(doc, op, log.bytes);
-    log.message_ends.push_back(log.bytes.size());
+    if (log.blocks.empty() || log.blocks.back().size() + kHeadroom > UpdateLog::kBlockBytes) {
+      log.blocks.emplace_back().reserve(UpdateLog::kBlockBytes);
+    }
+    crdt::Bytes& block = log.blocks.back();
+    apply_and_encode(doc, op, block);
+    if (block.size() > UINT32_MAX) throw BenchFailure("an update block past 4 GiB");
+    log.message_ends.push_back(
+        UpdateLog::MessageEnd{static_cast<std::uint32_t>(log.blocks.size() - 1),
+                              static_cast<std::uint32_t>(block.size())});
   }
   return log;
 }

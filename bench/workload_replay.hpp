@@ -6,6 +6,7 @@
 // the same code is what W2 times and what W4 runs as its setup.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -23,14 +24,24 @@ inline constexpr crdt::ReplicaId kReceiverReplica{7};
 inline constexpr crdt::ReplicaId kMergeReplicaA{2};
 inline constexpr crdt::ReplicaId kMergeReplicaB{3};
 
-// Every update of a stream, back to back in one buffer ("written to the
-// socket"), with where each message ends.
+// Every update of a stream, back to back in buffers of kBlockBytes ("written
+// to the socket"), with where each message is. A full buffer is followed by
+// a new one rather than grown: a buffer grown by doubling copies every byte
+// again into fresh pages, about twice the update bytes in page faults, which
+// a socket writer (or a JS engine's heap, which adds fixed-size pages) never
+// pays.
 struct UpdateLog {
-  crdt::Bytes bytes;
-  std::vector<std::size_t> message_ends;
+  static constexpr std::size_t kBlockBytes = 64 * 1024;
+  struct MessageEnd {
+    std::uint32_t block;
+    std::uint32_t end;  // in the block
+  };
+  std::vector<crdt::Bytes> blocks;
+  std::vector<MessageEnd> message_ends;
 
   std::size_t message_count() const { return message_ends.size(); }
   std::span<const std::uint8_t> message(std::size_t index) const;
+  std::size_t total_bytes() const;
 };
 
 // One transaction per op; the deltas are dropped (no update capture).

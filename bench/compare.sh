@@ -70,7 +70,15 @@ run_one() {
 }
 
 # Recorded in the doc: a busy machine (a parallel build) skews every figure.
+# The revision and the times are the run's, so that a report written later
+# (--report-only) still names what was measured and when.
+revision="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git -C "$repo" status --porcelain -- crdt 2>/dev/null)" ]; then
+  revision="$revision + uncommitted changes in crdt/"
+fi
 {
+  echo "revision=$revision"
+  echo "started=$(date -u '+%Y-%m-%d %H:%M')"
   echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "pinned=${pin[*]:-no (taskset unavailable)}"
   echo "rounds=$reps"
@@ -97,5 +105,8 @@ for rep in $(seq 1 "$reps"); do
   done
 done
 
-echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$run_info"
+{
+  echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "finished=$(date -u '+%H:%M')"
+} >>"$run_info"
 write_doc

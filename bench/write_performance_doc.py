@@ -486,8 +486,18 @@ def median_of(by_impl, impl, case, field):
     return stats[0] if stats else None
 
 
+def run_date(run_info):
+    started, finished = run_info.get("started"), run_info.get("finished")
+    if started and finished:
+        return f"{started}–{finished} UTC"
+    return f"{started} UTC" if started else None
+
+
 def peer_machine_rows(machine, run_info):
-    rows = [(name, value) for name, value in machine if name != "build"]
+    # The revision and date the run recorded: a report written later
+    # (--report-only) must not name the checkout or the time of writing.
+    recorded = {"library revision": run_info.get("revision"), "date": run_date(run_info)}
+    rows = [(name, recorded.get(name) or value) for name, value in machine if name != "build"]
     rows.insert(5, ("Trellis build", dict(machine)["build"]))
     versions = json.loads(run_info.get("versions", "{}") or "{}")
     rows += [

@@ -72,12 +72,8 @@ run_one() {
 # Recorded in the doc: a busy machine (a parallel build) skews every figure.
 # The revision and the times are the run's, so that a report written later
 # (--report-only) still names what was measured and when.
-revision="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git -C "$repo" status --porcelain -- crdt 2>/dev/null)" ]; then
-  revision="$revision + uncommitted changes in crdt/"
-fi
 {
-  echo "revision=$revision"
+  echo "revision=$(python3 "$repo/bench/write_performance_doc.py" --print-revision)"
   echo "started=$(date -u '+%Y-%m-%d %H:%M')"
   echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "pinned=${pin[*]:-no (taskset unavailable)}"

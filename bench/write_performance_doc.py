@@ -20,6 +20,7 @@ import platform
 import re
 import statistics
 import subprocess
+import sys
 from pathlib import Path
 
 BEGIN = "<!-- graph-bench:begin (written by bench/run_graph_bench.sh) -->"
@@ -666,6 +667,11 @@ def replace_section(out, begin, end, new_section):
 
 
 def main():
+    # bench/compare.sh records the revision when a run starts, in the form
+    # the machine table gives it.
+    if sys.argv[1:] == ["--print-revision"]:
+        print(library_revision(Path(__file__).resolve().parent.parent))
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--results", required=True)
     parser.add_argument("--build-dir", required=True)

@@ -127,27 +127,31 @@ std::optional<Error> check_edge_endpoints(const GraphDoc& doc,
   return std::nullopt;
 }
 
-}  // namespace
-
-// The node ids an edge's source and target name ("" where not a string).
-std::array<std::string, 2> edge_endpoints(const EntityState& edge) {
-  std::array<std::string, 2> ends;
-  const char* roles[2] = {"source", "target"};
+// Views of the node ids an edge's source and target name ("" where absent
+// or not a string), into the edge's own fields: valid until they change.
+std::array<std::string_view, 2> edge_endpoint_views(const EntityState& edge) {
+  static const FieldKey kRoles[2] = {FieldKey::top("source"), FieldKey::top("target")};
+  std::array<std::string_view, 2> ends;
   for (int i = 0; i < 2; ++i) {
-    const Json* end = edge.fields.get(FieldKey::top(roles[i]));
+    const Json* end = edge.fields.get(kRoles[i]);
     if (end && end->is_string()) ends[i] = end->get_ref<const std::string&>();
   }
   return ends;
 }
 
+}  // namespace
+
+// The node ids an edge's source and target name ("" where not a string).
+std::array<std::string, 2> edge_endpoints(const EntityState& edge) {
+  const auto [source, target] = edge_endpoint_views(edge);
+  return {std::string(source), std::string(target)};
+}
+
 namespace {
 
 bool is_attached(const EntityState& edge, std::string_view node_id) {
-  for (const char* role : {"source", "target"}) {
-    const Json* end = edge.fields.get(FieldKey::top(role));
-    if (end && end->is_string() && end->get_ref<const std::string&>() == node_id) return true;
-  }
-  return false;
+  const auto [source, target] = edge_endpoint_views(edge);
+  return !node_id.empty() && (source == node_id || target == node_id);
 }
 
 }  // namespace
@@ -501,21 +505,11 @@ void GraphDoc::rebuild_indexes() {
     }
   }
   // What reindex_edge(id, {}, edge_endpoints(edge)) does for each edge,
-  // without copying the endpoints: starting from nothing, an edge can only
-  // meet itself already listed when its target's hash is its source's.
-  static const FieldKey kEndpointKeys[2] = {FieldKey::top("source"), FieldKey::top("target")};
+  // without copying the endpoints.
   edges_by_endpoint_.reserve(2 * edges_.size());
   for (const auto& [id, edge] : edges_) {
-    std::optional<std::uint32_t> previous;
-    for (const FieldKey& key : kEndpointKeys) {
-      const Json* end = edge.fields.get(key);
-      if (!end || !end->is_string()) continue;
-      const auto& node_id = end->get_ref<const std::string&>();
-      if (node_id.empty()) continue;
-      const std::uint32_t hash = EntityMap::hash_of(node_id);
-      if (previous == hash) continue;
-      previous = hash;
-      edges_by_endpoint_.insert(hash, &id);
+    for (std::string_view node_id : edge_endpoint_views(edge)) {
+      if (!node_id.empty()) edges_by_endpoint_.insert_unique(EntityMap::hash_of(node_id), &id);
     }
   }
 }
@@ -529,9 +523,7 @@ void GraphDoc::reindex_edge(const std::string& edge_id, const std::array<std::st
     if (!node_id.empty()) edges_by_endpoint_.erase(EntityMap::hash_of(node_id), &edge_id);
   }
   for (const std::string& node_id : after) {
-    if (node_id.empty()) continue;
-    const std::uint32_t hash = EntityMap::hash_of(node_id);
-    if (!edges_by_endpoint_.contains(hash, &edge_id)) edges_by_endpoint_.insert(hash, &edge_id);
+    if (!node_id.empty()) edges_by_endpoint_.insert_unique(EntityMap::hash_of(node_id), &edge_id);
   }
 }
 

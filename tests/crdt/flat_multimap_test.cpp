@@ -24,6 +24,17 @@ struct FourHomes {
   std::size_t operator()(std::uint32_t key) const { return key % 4 * 3; }
 };
 
+// A small deterministic generator (xorshift64): draw(n) is in [0, n).
+struct Draws {
+  std::uint64_t state;
+  std::uint32_t operator()(std::uint32_t n) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<std::uint32_t>(state % n);
+  }
+};
+
 using Table = FlatMultimap<std::uint32_t, std::uintptr_t, FourHomes>;
 using Model = std::multiset<std::pair<std::uint32_t, std::uintptr_t>>;
 
@@ -73,13 +84,7 @@ TEST(FlatMultimap, RefusesTheValueThatMarksAFreeSlotAndStaysAsItWas) {
 TEST(FlatMultimap, AgreesWithAMultisetThroughRandomInsertsAndErasesUnderCollisions) {
   Table table;
   Model model;
-  std::uint64_t state = 0x2545F4914F6CDD1Dull;
-  auto draw = [&](std::uint32_t n) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return static_cast<std::uint32_t>(state % n);
-  };
+  Draws draw{0x2545F4914F6CDD1Dull};
   for (int step = 0; step < 20000; ++step) {
     const std::uint32_t key = draw(40);
     const std::uintptr_t value = 1 + draw(6);
@@ -102,6 +107,52 @@ TEST(FlatMultimap, AgreesWithAMultisetThroughRandomInsertsAndErasesUnderCollisio
       }
     }
   }
+}
+
+// insert_unique and contains walk a probe chain once and stop early; under
+// the same collisions, through growth (the table starts empty and doubles
+// several times) and with erases opening holes, they must agree with a set.
+TEST(FlatMultimap, InsertUniqueAndContainsAgreeWithASetUnderCollisions) {
+  Table table;
+  std::set<std::pair<std::uint32_t, std::uintptr_t>> model;
+  Draws draw{0x9E3779B97F4A7C15ull};
+  std::size_t refused = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint32_t key = draw(60);
+    const std::uintptr_t value = 1 + draw(8);
+    const bool held = model.count({key, value}) != 0;
+    ASSERT_EQ(table.contains(key, value), held) << "step " << step;
+    if (draw(4) != 0) {
+      ASSERT_EQ(table.insert_unique(key, value), !held) << "step " << step;
+      refused += held ? 1 : 0;
+      model.emplace(key, value);
+    } else {
+      ASSERT_EQ(table.erase(key, value), held) << "step " << step;
+      model.erase({key, value});
+    }
+    ASSERT_EQ(table.size(), model.size());
+  }
+  // The draws repeat pairs often enough that refusals were exercised.
+  EXPECT_GT(refused, 1000u);
+  Model expected(model.begin(), model.end());
+  EXPECT_EQ(contents(table), expected);
+  EXPECT_THROW(table.insert_unique(1, 0), std::invalid_argument);
+  EXPECT_EQ(contents(table), expected);
+}
+
+// insert_unique sees pairs that insert added, and the other way round a
+// duplicate from insert stays a duplicate.
+TEST(FlatMultimap, InsertUniqueSeesPairsThatInsertAdded) {
+  Table table;
+  table.insert(2, 20);
+  table.insert(2, 20);
+  EXPECT_FALSE(table.insert_unique(2, 20));
+  EXPECT_TRUE(table.insert_unique(6, 20));  // same home as 2 under FourHomes
+  EXPECT_FALSE(table.insert_unique(6, 20));
+  EXPECT_EQ(contents(table), (Model{{2, 20}, {2, 20}, {6, 20}}));
+  EXPECT_TRUE(table.contains(6, 20));
+  EXPECT_FALSE(table.contains(6, 21));
+  EXPECT_FALSE(Table{}.contains(6, 20));
 }
 
 TEST(FlatMultimap, ErasingEverythingLeavesAnEmptyTableThatStillWorks) {

@@ -54,7 +54,11 @@ class DotSet {
     }
     return *this;
   }
-  ~DotSet() { release(); }
+  // Only frees: release() also resets the members, which a dying set does
+  // not need.
+  ~DotSet() {
+    if (on_heap()) delete[] heap_;
+  }
 
   Dot* data() { return on_heap() ? heap_ : &one_; }
   const Dot* data() const { return on_heap() ? heap_ : &one_; }

@@ -71,9 +71,27 @@ class FlatMultimap {
 
   void insert(const Key& key, const Value& value) {
     if (value == Value{}) throw std::invalid_argument("FlatMultimap: the empty value");
-    if ((size_ + 1) * 4 > slots_.size() * 3) rehash(slots_.empty() ? 8 : slots_.size() * 2);
+    make_room_for_one();
     place(Slot{key, value});
     ++size_;
+  }
+
+  // Inserts (key, value) unless the table holds that pair already, in one
+  // walk of the key's probe sequence; true when it inserted. A table filled
+  // only through insert_unique holds each pair once.
+  bool insert_unique(const Key& key, const Value& value) {
+    if (value == Value{}) throw std::invalid_argument("FlatMultimap: the empty value");
+    // Before the walk: a rehash moves the pairs, and the free slot the walk
+    // ends on is where place() would put the pair.
+    make_room_for_one();
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t at = home_of(key);
+    for (; !free(slots_[at]); at = (at + 1) & mask) {
+      if (slots_[at].key == key && slots_[at].value == value) return false;
+    }
+    slots_[at] = Slot{key, value};
+    ++size_;
+    return true;
   }
 
   // Erases one pair equal to (key, value); false when there is none.
@@ -90,9 +108,12 @@ class FlatMultimap {
   }
 
   bool contains(const Key& key, const Value& value) const {
-    bool found = false;
-    for_each_equal(key, [&](const Value& held) { found = found || held == value; });
-    return found;
+    if (slots_.empty()) return false;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = home_of(key); !free(slots_[at]); at = (at + 1) & mask) {
+      if (slots_[at].key == key && slots_[at].value == value) return true;
+    }
+    return false;
   }
 
   // f(value) for every pair whose key equals `key`. f must not change the
@@ -123,6 +144,12 @@ class FlatMultimap {
   static bool free(const Slot& slot) { return slot.value == Value{}; }
   std::size_t home_of(const Key& key) const {
     return static_cast<std::size_t>(Hash{}(key)) & (slots_.size() - 1);
+  }
+
+  // Doubles the table when one more pair would make it more than 3/4 full
+  // (or when it has no slots yet).
+  void make_room_for_one() {
+    if ((size_ + 1) * 4 > slots_.size() * 3) rehash(slots_.empty() ? 8 : slots_.size() * 2);
   }
 
   // Into the first free slot of the key's probe sequence; there is one.

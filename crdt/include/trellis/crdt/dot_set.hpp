@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
-#include <vector>
 
 #include "trellis/crdt/causal_context.hpp"
 #include "trellis/crdt/dot.hpp"

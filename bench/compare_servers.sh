@@ -10,8 +10,9 @@
 #   ROUNDS=5 STEADY_S=20 bench/compare_servers.sh
 #   BUILD_DIR=build/x OUT=/tmp/perf.md bench/compare_servers.sh
 #   SKIP_BUILD=1 bench/compare_servers.sh    # reuse the binaries in BUILD_DIR
-#   REPORT_ONLY=1 bench/compare_servers.sh   # rewrite the section from the last run's results
+#   REPORT_ONLY=1 bench/compare_servers.sh   # rewrite the section from the last full run's results
 #   SCENARIOS=memory OUT=/tmp/mem.md bench/compare_servers.sh  # only these scenarios
+#                                            # (results kept apart from the full run's)
 #
 # Each round runs every scenario against each of the three servers, in an
 # order that rotates from round to round, each on a fresh server process:
@@ -40,7 +41,15 @@ build_dir="${BUILD_DIR:-$repo/build/h-server-bench}"
 case "$build_dir" in /*) ;; *) build_dir="$repo/$build_dir" ;; esac
 cd "$repo"
 
-saved="$build_dir/compare_servers_results.jsonl"
+# The results of a run of some scenarios only are kept apart from those of a
+# full run (the file name lists them), so that REPORT_ONLY=1 of the full run
+# does not report a partial one; REPORT_ONLY=1 with the same SCENARIOS
+# reports the partial run.
+scenario_tag=""
+if [ "${scenarios[*]}" != "steady saturation memory join" ]; then
+  scenario_tag=".$(IFS=-; echo "${scenarios[*]}")"
+fi
+saved="$build_dir/compare_servers_results${scenario_tag}.jsonl"
 write_report() {
   local run_args
   eval "run_args=($(cat "$saved.run"))"

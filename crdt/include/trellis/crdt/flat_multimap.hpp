@@ -84,12 +84,9 @@ class FlatMultimap {
     // Before the walk: a rehash moves the pairs, and the free slot the walk
     // ends on is where place() would put the pair.
     make_room_for_one();
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t at = home_of(key);
-    for (; !free(slots_[at]); at = (at + 1) & mask) {
-      if (slots_[at].key == key && slots_[at].value == value) return false;
-    }
-    slots_[at] = Slot{key, value};
+    const PairProbe probe = probe_pair(key, value);
+    if (probe.found) return false;
+    slots_[probe.at] = Slot{key, value};
     ++size_;
     return true;
   }
@@ -97,23 +94,13 @@ class FlatMultimap {
   // Erases one pair equal to (key, value); false when there is none.
   bool erase(const Key& key, const Value& value) {
     if (slots_.empty()) return false;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t at = home_of(key); !free(slots_[at]); at = (at + 1) & mask) {
-      if (slots_[at].key == key && slots_[at].value == value) {
-        erase_at(at);
-        return true;
-      }
-    }
-    return false;
+    const PairProbe probe = probe_pair(key, value);
+    if (probe.found) erase_at(probe.at);
+    return probe.found;
   }
 
   bool contains(const Key& key, const Value& value) const {
-    if (slots_.empty()) return false;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t at = home_of(key); !free(slots_[at]); at = (at + 1) & mask) {
-      if (slots_[at].key == key && slots_[at].value == value) return true;
-    }
-    return false;
+    return !slots_.empty() && probe_pair(key, value).found;
   }
 
   // f(value) for every pair whose key equals `key`. f must not change the
@@ -144,6 +131,22 @@ class FlatMultimap {
   static bool free(const Slot& slot) { return slot.value == Value{}; }
   std::size_t home_of(const Key& key) const {
     return static_cast<std::size_t>(Hash{}(key)) & (slots_.size() - 1);
+  }
+
+  // The walk of the key's probe sequence that insert_unique, erase and
+  // contains share: the slot holding (key, value), or else the free slot
+  // that ends the sequence. The table has slots.
+  struct PairProbe {
+    std::size_t at;
+    bool found;
+  };
+  PairProbe probe_pair(const Key& key, const Value& value) const {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t at = home_of(key);
+    for (; !free(slots_[at]); at = (at + 1) & mask) {
+      if (slots_[at].key == key && slots_[at].value == value) return {at, true};
+    }
+    return {at, false};
   }
 
   // Doubles the table when one more pair would make it more than 3/4 full

@@ -36,7 +36,8 @@ memory_s="${MEMORY_S:-5}"
 warmup_s="${WARMUP_S:-2}"
 join_repeats="${JOIN_REPEATS:-5}"
 # Space-separated, from: steady saturation memory join (default: all four).
-read -r -a scenarios <<<"${SCENARIOS:-steady saturation memory join}"
+all_scenarios="steady saturation memory join"
+read -r -a scenarios <<<"${SCENARIOS:-$all_scenarios}"
 build_dir="${BUILD_DIR:-$repo/build/h-server-bench}"
 case "$build_dir" in /*) ;; *) build_dir="$repo/$build_dir" ;; esac
 cd "$repo"
@@ -46,7 +47,7 @@ cd "$repo"
 # does not report a partial one; REPORT_ONLY=1 with the same SCENARIOS
 # reports the partial run.
 scenario_tag=""
-if [ "${scenarios[*]}" != "steady saturation memory join" ]; then
+if [ "${scenarios[*]}" != "$all_scenarios" ]; then
   scenario_tag=".$(IFS=-; echo "${scenarios[*]}")"
 fi
 saved="$build_dir/compare_servers_results${scenario_tag}.jsonl"

@@ -24,7 +24,6 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,6 +33,8 @@
 #include <string_view>
 #include <vector>
 
+#include "stopwatch.hpp"
+
 namespace {
 
 struct Options {
@@ -41,12 +42,6 @@ struct Options {
   long writes = 40000;
   long bytes = 64;
 };
-
-double clock_ns(clockid_t clock) {
-  timespec at{};
-  clock_gettime(clock, &at);
-  return double(at.tv_sec) * 1e9 + double(at.tv_nsec);
-}
 
 void pin_to_core(int core) {
   cpu_set_t set;
@@ -87,6 +82,7 @@ bool parse_options(int argc, char** argv, Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using trellis::bench::Stopwatch;
   Options options;
   if (!parse_options(argc, argv, options)) {
     std::fprintf(stderr, "usage: %s [--rate N] [--writes N] [--bytes 1..65536]\n", argv[0]);
@@ -117,23 +113,24 @@ int main(int argc, char** argv) {
   const std::vector<char> message(static_cast<std::size_t>(options.bytes), 'x');
   std::vector<double> write_cpu_ns;
   write_cpu_ns.reserve(static_cast<std::size_t>(options.writes));
-  const double period_ns = options.rate > 0 ? 1e9 / double(options.rate) : 0;
-  double next_ns = clock_ns(CLOCK_MONOTONIC);
+  const double period_ms = options.rate > 0 ? 1e3 / double(options.rate) : 0;
+  const Stopwatch schedule;
+  double next_ms = 0;
   for (long i = 0; i < options.writes; ++i) {
-    if (period_ns > 0) {
-      next_ns += period_ns;
+    if (period_ms > 0) {
+      next_ms += period_ms;
       // Sleep most of the gap, spin the last 0.2 ms: the schedule, not the
       // sleep's granularity, sets the rate.
-      for (double now = clock_ns(CLOCK_MONOTONIC); now < next_ns; now = clock_ns(CLOCK_MONOTONIC)) {
-        if (next_ns - now > 200'000) usleep(100);
+      for (double now = schedule.elapsed_ms(); now < next_ms; now = schedule.elapsed_ms()) {
+        if (next_ms - now > 0.2) usleep(100);
       }
     }
-    const double before = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    const Stopwatch one_write;
     if (write(socket_fd, message.data(), message.size()) != static_cast<ssize_t>(message.size())) {
       std::perror("write");
       return 1;
     }
-    write_cpu_ns.push_back(clock_ns(CLOCK_THREAD_CPUTIME_ID) - before);
+    write_cpu_ns.push_back(one_write.cpu_ms() * 1e6);
   }
   close(socket_fd);
   waitpid(reader, nullptr, 0);

@@ -19,7 +19,6 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +27,8 @@
 #include <random>
 #include <string_view>
 #include <vector>
+
+#include "stopwatch.hpp"
 
 namespace {
 
@@ -75,16 +76,15 @@ int main(int argc, char** argv) {
     std::uint64_t at = 0;
     for (std::size_t i = 0; i < lines; ++i)
       at = memory[at];
-    const auto start = std::chrono::steady_clock::now();
+    const trellis::bench::Stopwatch chase;
     for (std::size_t i = 0; i < kSteps; ++i)
       at = memory[at];
-    const std::chrono::duration<double, std::nano> elapsed =
-        std::chrono::steady_clock::now() - start;
+    const double elapsed_ns = chase.elapsed_ms() * 1e6;
     // The chase's end is printed so that the compiler keeps the loop.
     std::printf(
         "{\"mib\":%zu,\"ns_per_read\":%.1f,\"huge_pages\":%s,\"anon_huge_pages_kib\":%ld,\"end\":%"
         "llu}\n",
-        mib, elapsed.count() / double(kSteps), huge_pages ? "true" : "false", anon_huge_pages_kib(),
+        mib, elapsed_ns / double(kSteps), huge_pages ? "true" : "false", anon_huge_pages_kib(),
         static_cast<unsigned long long>(at % 2));
     std::free(memory);
   }

@@ -465,10 +465,13 @@ HOT_SPOTS = [
     "in about 29 ms here against 86 ms there, Trellis's in 64 against 72. The floor's "
     "edit is one `Map.get` and one property store and ships nothing, while a Trellis "
     "edit also checks its input, stamps the write, records its dot and encodes the delta "
-    "(about 1,060 instructions), and on this VM waits far longer for memory: a first "
-    "touch of a page costs about 11 µs, the W2 region takes about 1,500 of them for "
-    "the growing update sink, and Trellis's document is 16.4 MiB of live heap against "
-    "the floor's 3.6 MiB. Every W5 bound holds, live memory after W1 included.",
+    "(about 1,060 instructions), and on this VM waits far longer for memory: what W2 "
+    "and W4 touch of the document (about 700 bytes a node, 7 MB) is past the cache "
+    "this VM gets (4–5 MiB), where the floor's whole heap (3.6 MiB) is not, and in this "
+    "run the growing update sink also took about 1,500 page faults of 11 µs each (the "
+    "sink has been fixed blocks since). The measurements and what would close the gap "
+    "are in *W2 and W4 on the AMD VM: the cache, not the TLB* below. Every W5 bound "
+    "holds, live memory after W1 included.",
 ]
 
 

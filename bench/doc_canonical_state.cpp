@@ -10,10 +10,10 @@ using crdt::EntityState;
 using crdt::FieldKey;
 using crdt::Json;
 
-const Json& required_field(const EntityState& entity, const FieldKey& key, const std::string& id) {
-  const Json* value = entity.fields.get(key);
+Json required_field(const EntityState& entity, const FieldKey& key, const std::string& id) {
+  const crdt::FieldValue* value = entity.fields.get(key);
   if (value == nullptr) throw BenchFailure("entity '" + id + "' has no field " + to_string(key));
-  return *value;
+  return value->to_json();
 }
 
 double number_of(const Json& value, const std::string& what) {
@@ -45,7 +45,8 @@ CanonicalNode node_of(const EntityState& entity, const std::string& id) {
   node.y = number_of(position["y"], id + ".position.y");
   for (const auto& entry : entity.fields.entries()) {
     if (!entry.key.is_data() || entry.is_tombstone()) continue;
-    node.data.emplace(entry.key.name, param_of(*entry.reg.value, id + ".data." + entry.key.name));
+    node.data.emplace(entry.key.name,
+                      param_of(entry.reg.value->to_json(), id + ".data." + entry.key.name));
   }
   return node;
 }

@@ -153,8 +153,8 @@ bool has_endpoint(const crdt::EntityState& edge, Matches matches) {
   static const FieldKey kSource = FieldKey::top("source");
   static const FieldKey kTarget = FieldKey::top("target");
   for (const FieldKey* end : {&kSource, &kTarget}) {
-    const Json* value = edge.fields.get(*end);
-    if (value && value->is_string() && matches(value->get_ref<const std::string&>())) return true;
+    const crdt::FieldValue* value = edge.fields.get(*end);
+    if (value && value->is_string() && matches(value->string())) return true;
   }
   return false;
 }
@@ -204,8 +204,8 @@ crdt::Result<std::vector<Mutation>, EventError> plan_change(const GraphDoc& doc,
     const crdt::EntityState& server = *doc.find(EntityKind::node, update->node_id);
     Json patch = Json::object();
     for (const auto& [key, value] : update->data.items()) {
-      const Json* current = server.fields.get(FieldKey::data(key));
-      if (!current || *current != value) patch[key] = value;
+      const crdt::FieldValue* current = server.fields.get(FieldKey::data(key));
+      if (!current || current->to_json() != value) patch[key] = value;
     }
     if (patch.empty()) return std::vector<Mutation>{};
     return std::vector<Mutation>{
@@ -235,7 +235,7 @@ std::vector<std::string> attached_edges(const GraphDoc& doc, std::string_view no
   std::vector<std::string> attached;
   for (const auto& [id, edge] : doc.edges()) {
     if (edge.present() &&
-        has_endpoint(edge, [&](const std::string& end) { return end == node_id; })) {
+        has_endpoint(edge, [&](std::string_view end) { return end == node_id; })) {
       attached.push_back(id);
     }
   }
@@ -250,7 +250,8 @@ Json present_object(const GraphDoc& doc, EntityKind kind, std::string_view id) {
   Json data = Json::object();
   for (const auto& entry : edge->fields.entries()) {
     if (entry.is_tombstone()) continue;
-    (entry.key.is_data() ? data[entry.key.name] : object[entry.key.name]) = *entry.reg.value;
+    (entry.key.is_data() ? data[entry.key.name] : object[entry.key.name]) =
+        entry.reg.value->to_json();
   }
   if (!data.empty()) object["data"] = std::move(data);
   return object;
@@ -258,7 +259,8 @@ Json present_object(const GraphDoc& doc, EntityKind kind, std::string_view id) {
 
 Touched touched_by(const GraphDoc& doc_before, const GraphDoc& delta) {
   Touched touched;
-  std::unordered_set<std::string> presence_changed;
+  // Transparent, so that an edge's endpoint is looked up as the view it is.
+  std::unordered_set<std::string, crdt::StringHash, crdt::StringEqual> presence_changed;
   std::unordered_set<crdt::Dot> explained;
   for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
     for (const auto& [id, entity] : delta.entities(kind)) {
@@ -287,7 +289,7 @@ Touched touched_by(const GraphDoc& doc_before, const GraphDoc& delta) {
   }
   if (!presence_changed.empty()) {
     for (const auto& [id, edge] : doc_before.edges()) {
-      if (edge.present() && has_endpoint(edge, [&](const std::string& end) {
+      if (edge.present() && has_endpoint(edge, [&](std::string_view end) {
             return presence_changed.count(end) > 0;
           })) {
         touched.add(EntityKind::edge, id);

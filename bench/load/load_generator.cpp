@@ -499,8 +499,8 @@ class LoadGenerator {
     bool matched = false;
     if (decoded) {
       for (const auto& [id, entity] : decoded->nodes()) {
-        const crdt::Json* t = entity.fields.get(crdt::FieldKey::data("t"));
-        if (t && t->is_number_integer() && t->get<std::int64_t>() == intended_ns) matched = true;
+        const crdt::FieldValue* t = entity.fields.get(crdt::FieldKey::data("t"));
+        if (t && t->to_json() == crdt::Json(intended_ns)) matched = true;
       }
     }
     if (!matched) {

@@ -160,4 +160,11 @@ std::optional<Error> validate_value(const Json& value, std::string_view where) {
   return validate_value_at(value, where, 1);
 }
 
+std::optional<Error> validate_value(const FieldValue& value, std::string_view where) {
+  if (const Json* boxed = value.boxed()) return validate_value(*boxed, where);
+  const FieldScalar scalar = *value.scalar();
+  if (is_valid_scalar(scalar)) return std::nullopt;
+  return validate_value(to_json(scalar), where);
+}
+
 }  // namespace trellis::crdt

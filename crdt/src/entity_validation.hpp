@@ -11,6 +11,7 @@
 
 #include "trellis/crdt/field_key.hpp"
 #include "trellis/crdt/field_scalar.hpp"
+#include "trellis/crdt/field_value.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/limits.hpp"
 #include "trellis/crdt/result.hpp"
@@ -83,5 +84,7 @@ std::optional<Error> validate_field_name(std::string_view name);
 std::optional<Error> validate_field_key(const FieldKey& key);
 // Finite numbers only, strings and containers within limits, bounded depth.
 std::optional<Error> validate_value(const Json& value, std::string_view where);
+// The same rules for a value as a document stores it.
+std::optional<Error> validate_value(const FieldValue& value, std::string_view where);
 
 }  // namespace trellis::crdt

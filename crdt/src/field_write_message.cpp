@@ -52,7 +52,7 @@ bool read_value(MsgpackReader& reader, FieldWriteValue& value) {
 }  // namespace
 
 // Inline into join_field_write: a call per written field, for a few stores.
-inline void FieldWriteValue::write_to(std::optional<Json>& target) {
+inline void FieldWriteValue::write_to(std::optional<FieldValue>& target) {
   switch (kind) {
     case Kind::uint:
       assign_scalar(target, uint);
@@ -124,11 +124,11 @@ bool GraphDoc::join_field_write(FieldWriteMessage& message) {
   auto node = nodes_.find(message.id, message.id_hash);
   if (node == nodes_.end()) return false;
   if (!context_.insert_new(dot)) return false;
-  LwwMap<FieldKey, Json>& fields = node->second.fields;
+  FieldMap& fields = node->second.fields;
   for (std::size_t i = 0; i < message.field_count; ++i) {
     FieldWriteValue& value = message.values[i];
     fields.merge_view(message.keys[i], message.stamp,
-                      [&](std::optional<Json>& target) { value.write_to(target); });
+                      [&](std::optional<FieldValue>& target) { value.write_to(target); });
   }
   clock_.observe(message.stamp.counter);
   return true;

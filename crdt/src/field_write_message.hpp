@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "trellis/crdt/field_key.hpp"
+#include "trellis/crdt/field_value.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/msgpack_reader.hpp"
 #include "trellis/crdt/stamp.hpp"
@@ -29,12 +30,12 @@ struct FieldWriteValue {
 
   Kind kind = Kind::uint;
   std::uint64_t uint = 0;
-  std::string_view text;        // checked: UTF-8, within the string limit
-  double number = 0;            // a decimal extension
-  std::optional<Json> decoded;  // any other value; nullopt is a tombstone
+  std::string_view text;              // checked: UTF-8, within the string limit
+  double number = 0;                  // a decimal extension
+  std::optional<FieldValue> decoded;  // any other value; nullopt is a tombstone
 
   // Makes `target` the value written, reusing its storage where it can.
-  void write_to(std::optional<Json>& target);
+  void write_to(std::optional<FieldValue>& target);
 };
 
 struct FieldWriteMessage {

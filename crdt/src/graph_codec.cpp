@@ -137,7 +137,7 @@ class StateEncoder {
       for (const auto& [id, entity] : doc_.entities(kind)) {
         for (const auto& entry : entity.fields.entries()) {
           const auto& value = entry.reg.value;
-          if (value && value->is_string()) ++counts[value->get_ref<const std::string&>()];
+          if (value && value->is_string()) ++counts[value->string()];
         }
       }
     }
@@ -159,9 +159,9 @@ class StateEncoder {
     }
   }
 
-  void pack_value(const std::optional<Json>& value) {
+  void pack_value(const std::optional<FieldValue>& value) {
     if (!string_index_.empty() && value && value->is_string()) {
-      auto known = string_index_.find(value->get_ref<const std::string&>());
+      auto known = string_index_.find(value->string());
       if (known != string_index_.end()) {
         const std::uint32_t index = known->second;
         if (index < 256) {

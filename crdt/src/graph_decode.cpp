@@ -135,11 +135,10 @@ std::optional<Error> read_field_key(MsgpackReader& reader, FieldKey& key) {
 }
 
 // Sorts decoded fields into an LwwMap, rejecting a key given twice.
-Result<LwwMap<FieldKey, Json>> build_fields(
-    std::vector<std::pair<FieldKey, LwwMap<FieldKey, Json>::Register>> fields) {
+Result<FieldMap> build_fields(std::vector<std::pair<FieldKey, FieldMap::Register>> fields) {
   std::sort(fields.begin(), fields.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  LwwMap<FieldKey, Json> map;
+  FieldMap map;
   for (auto& [key, reg] : fields) {
     if (!map.append_sorted(std::move(key), std::move(reg))) {
       return malformed("a field is given twice");
@@ -213,7 +212,7 @@ class StateDecoder {
   }
 
   // A field value: a reference into the string table (format 3), or inline.
-  std::optional<Error> decode_value(std::optional<Json>& value) {
+  std::optional<Error> decode_value(std::optional<FieldValue>& value) {
     if (with_strings_) {
       MsgpackReader probe = reader_;
       std::int8_t type;
@@ -229,8 +228,7 @@ class StateDecoder {
           return malformed("a string reference is a fixext1 or fixext2");
         }
         if (index >= strings_.size()) return malformed("a string reference is out of range");
-        value.emplace(Json::value_t::string);
-        value->get_ref<std::string&>().assign(strings_[index]);
+        value.emplace(FieldScalar(strings_[index]));
         reader_ = probe;
         return std::nullopt;
       }
@@ -307,7 +305,7 @@ class StateDecoder {
     if (auto error = read_array(reader_, "field groups", group_count)) return error;
     // One group, the common case (an entity whose fields one transaction
     // wrote): its shape's keys increase, so they go straight into the map.
-    std::vector<std::pair<FieldKey, LwwMap<FieldKey, Json>::Register>> fields;
+    std::vector<std::pair<FieldKey, FieldMap::Register>> fields;
     for (std::uint32_t g = 0; g < group_count; ++g) {
       std::uint32_t size;
       if (auto error = read_array(reader_, "a field group", size)) return error;
@@ -330,9 +328,9 @@ class StateDecoder {
         return std::nullopt;
       }
       for (const FieldKey& key : keys) {
-        std::optional<Json> value;
+        std::optional<FieldValue> value;
         if (auto error = decode_value(value)) return error;
-        fields.emplace_back(key, LwwMap<FieldKey, Json>::Register{std::move(value), stamp});
+        fields.emplace_back(key, FieldMap::Register{std::move(value), stamp});
       }
     }
     auto map = build_fields(std::move(fields));

@@ -133,8 +133,8 @@ std::array<std::string_view, 2> edge_endpoint_views(const EntityState& edge) {
   static const FieldKey kRoles[2] = {FieldKey::top("source"), FieldKey::top("target")};
   std::array<std::string_view, 2> ends;
   for (int i = 0; i < 2; ++i) {
-    const Json* end = edge.fields.get(kRoles[i]);
-    if (end && end->is_string()) ends[i] = end->get_ref<const std::string&>();
+    const FieldValue* end = edge.fields.get(kRoles[i]);
+    if (end && end->is_string()) ends[i] = end->string();
   }
   return ends;
 }
@@ -377,7 +377,7 @@ std::optional<Error> GraphDoc::write_data_scalar(std::string_view id, std::strin
   }
   stamp = clock_.tick(target->dot.seq);
   entity.fields.merge_view(field, stamp,
-                           [&](std::optional<Json>& held) { assign_scalar(held, value); });
+                           [&](std::optional<FieldValue>& held) { assign_scalar(held, value); });
   context_.insert(target->dot);
   return std::nullopt;
 }
@@ -418,7 +418,7 @@ std::optional<Error> GraphDoc::write_fields(EntityKind kind, std::string_view id
   for (const auto& field : delta.fields) {
     entity->second.fields.merge_view(
         FieldKeyView{field.key.scope, field.key.name}, delta.stamp,
-        [&](std::optional<Json>& held) { assign_value(held, field.value); });
+        [&](std::optional<FieldValue>& held) { assign_value(held, field.value); });
   }
   context_.insert(dot);
   return std::nullopt;
@@ -542,7 +542,7 @@ struct DocSource {
     for (const auto& [id, bound] : doc.entities(kind)) {
       // A named reference: clang before 16 cannot capture a structured binding.
       const EntityState& entity = bound;
-      auto merge = [&entity](LwwMap<FieldKey, Json>& fields) {
+      auto merge = [&entity](FieldMap& fields) {
         fields.join(entity.fields);
         std::uint64_t highest = 0;
         for (const auto& entry : entity.fields.entries()) {
@@ -578,7 +578,7 @@ struct MovingDocSource {
   void for_each_entity(EntityKind kind, F&& f) {
     for (auto& [id, bound] : kind == EntityKind::node ? nodes : edges) {
       EntityState& entity = bound;  // captured below (see DocSource)
-      auto merge = [&entity](LwwMap<FieldKey, Json>& fields) {
+      auto merge = [&entity](FieldMap& fields) {
         std::uint64_t highest = 0;
         for (const auto& entry : entity.fields.entries()) {
           highest = std::max(highest, entry.reg.stamp.counter);
@@ -649,7 +649,7 @@ struct FieldWriteSource {
     static const DotSet no_dots;
     if (delta.empty() || kind != delta.kind) return;
     const FieldWriteDelta& written = delta;  // captured below (see DocSource)
-    auto merge = [&written](LwwMap<FieldKey, Json>& fields) {
+    auto merge = [&written](FieldMap& fields) {
       for (const auto& field : written.fields)
         fields.merge(field.key, {field.value, written.stamp});
       return written.stamp.counter;

@@ -7,7 +7,7 @@
 //   bool mentions(EntityKind, const std::string& id) const;
 //   template <class F> void for_each_entity(EntityKind, F&& f);
 //       f(const std::string& id, const DotSet& dots, merge) where
-//       merge(LwwMap<FieldKey, Json>&) joins the entity's fields into the
+//       merge(FieldMap&) joins the entity's fields into the
 //       map and returns the highest stamp counter among them.
 
 #include <algorithm>

@@ -16,24 +16,27 @@ Json entity_json(std::string_view id, const EntityState& entity, bool always_dat
   for (const auto& entry : entity.fields.entries()) {
     if (entry.is_tombstone()) continue;
     if (entry.key.is_data()) {
-      data[entry.key.name] = *entry.reg.value;
+      data[entry.key.name] = entry.reg.value->to_json();
     } else {
-      object[entry.key.name] = *entry.reg.value;
+      object[entry.key.name] = entry.reg.value->to_json();
     }
   }
   if (always_data || !data.empty()) object["data"] = std::move(data);
   return object;
 }
 
-const std::string* string_field(const EntityState& entity, const char* name) {
-  const Json* value = entity.fields.get(FieldKey::top(name));
-  return value && value->is_string() ? &value->get_ref<const std::string&>() : nullptr;
+// The text of a string field, a view into the entity; nullopt when the field
+// is absent or not a string.
+std::optional<std::string_view> string_field(const EntityState& entity, const char* name) {
+  const FieldValue* value = entity.fields.get(FieldKey::top(name));
+  if (value && value->is_string()) return value->string();
+  return std::nullopt;
 }
 
 bool edge_shown(const GraphDoc& doc, const EntityState& edge) {
   if (!edge.present()) return false;
-  const std::string* source = string_field(edge, "source");
-  const std::string* target = string_field(edge, "target");
+  const std::optional<std::string_view> source = string_field(edge, "source");
+  const std::optional<std::string_view> target = string_field(edge, "target");
   return source && target && doc.has_node(*source) && doc.has_node(*target);
 }
 
@@ -64,7 +67,7 @@ Json nodes_view(const GraphDoc& doc) {
     while (node && state[node->first] == 0) {
       state[node->first] = 1;
       chain.push_back(node);
-      const std::string* parent = string_field(node->second, "parentId");
+      const std::optional<std::string_view> parent = string_field(node->second, "parentId");
       node = nullptr;
       if (parent) {
         auto it = doc.nodes().find(*parent);

@@ -274,14 +274,84 @@ void pack_value_onto(AnyPacker& packer, const Json& value) {
 }
 
 template <class AnyPacker>
-void pack_field_value_onto(AnyPacker& packer, const std::optional<Json>& value) {
-  if (value) {
-    pack_value_onto(packer, *value);
-    return;
-  }
+void pack_tombstone_onto(AnyPacker& packer) {
   const char zero = 0;
   packer.pack_ext(1, kTombstoneExt);
   packer.pack_ext_body(&zero, 1);
+}
+
+template <class AnyPacker>
+void pack_field_value_onto(AnyPacker& packer, const std::optional<Json>& value) {
+  if (value) {
+    pack_value_onto(packer, *value);
+  } else {
+    pack_tombstone_onto(packer);
+  }
+}
+
+template <class AnyPacker>
+void pack_field_value_onto(AnyPacker& packer, const std::optional<FieldValue>& value) {
+  if (!value) {
+    pack_tombstone_onto(packer);
+  } else if (const Json* boxed = value->boxed()) {
+    pack_value_onto(packer, *boxed);
+  } else {
+    pack_scalar_onto(packer, *value->scalar());
+  }
+}
+
+// A scalar read off the wire into a field value, in place where it can be.
+void store_scalar(std::optional<Json>& value, const FieldScalar& scalar) {
+  value.emplace(to_json(scalar));
+}
+void store_scalar(std::optional<FieldValue>& value, const FieldScalar& scalar) {
+  if (value) {
+    value->assign(scalar);
+  } else {
+    value.emplace(scalar);
+  }
+}
+
+// read_field_value for either form of a field value.
+template <class Value>
+std::optional<Error> read_field_value_into(MsgpackReader& reader, std::optional<Value>& value) {
+  // The commonest values first: integers and strings (value_at's checks).
+  std::uint64_t number;
+  if (reader.next_uint(number)) {
+    store_scalar(value, number);
+    return std::nullopt;
+  }
+  std::string_view text;
+  if (reader.next_str(text)) {
+    if (auto error = check_text(text, "a string")) return error;
+    store_scalar(value, text);
+    return std::nullopt;
+  }
+  MsgpackElement element;
+  if (reader.next_fixext(element.ext_type, element.payload)) {
+    element.kind = MsgpackKind::ext;
+    if (element.ext_type == kDecimalExt) {
+      double decimal;
+      if (!read_decimal(element.payload, decimal)) {
+        return decimal_value(element.payload).error();
+      }
+      store_scalar(value, decimal);
+      return std::nullopt;
+    }
+  } else if (!reader.next(element)) {
+    return malformed("the input ends inside a value");
+  }
+  if (element.kind == MsgpackKind::ext && element.ext_type == kTombstoneExt) {
+    if (element.payload.size() != 1 || element.payload[0] != 0) {
+      return malformed("tombstone extension has a bad payload");
+    }
+    value.reset();
+    return std::nullopt;
+  }
+  auto read = value_at(reader, element, 1);
+  if (!read) return read.error();
+  value.emplace(std::move(*read));
+  return std::nullopt;
 }
 
 }  // namespace
@@ -301,6 +371,20 @@ std::size_t packed_bound(const std::optional<Json>& value) {
 }
 
 void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value) {
+  pack_field_value_onto(packer, value);
+}
+
+void pack_field_value(Packer& packer, const std::optional<FieldValue>& value) {
+  pack_field_value_onto(packer, value);
+}
+
+std::size_t packed_bound(const std::optional<FieldValue>& value) {
+  if (!value) return 3;  // fixext1
+  if (value->boxed()) return value->is_string() ? 5 + value->string().size() : 0;
+  return packed_bound(*value->scalar());
+}
+
+void pack_field_value(ReservedPacker& packer, const std::optional<FieldValue>& value) {
   pack_field_value_onto(packer, value);
 }
 
@@ -338,42 +422,11 @@ Result<Json> read_value(MsgpackReader& reader) {
 }
 
 std::optional<Error> read_field_value(MsgpackReader& reader, std::optional<Json>& value) {
-  // The commonest values first: integers and strings (value_at's checks).
-  std::uint64_t number;
-  if (reader.next_uint(number)) {
-    value.emplace(number);
-    return std::nullopt;
-  }
-  std::string_view text;
-  if (reader.next_str(text)) {
-    if (auto error = check_text(text, "a string")) return error;
-    value.emplace(Json::value_t::string);
-    value->get_ref<std::string&>().assign(text);
-    return std::nullopt;
-  }
-  MsgpackElement element;
-  if (reader.next_fixext(element.ext_type, element.payload)) {
-    element.kind = MsgpackKind::ext;
-    if (element.ext_type == kDecimalExt) {
-      auto decimal = decimal_value(element.payload);
-      if (!decimal) return decimal.error();
-      value.emplace(std::move(*decimal));
-      return std::nullopt;
-    }
-  } else if (!reader.next(element)) {
-    return malformed("the input ends inside a value");
-  }
-  if (element.kind == MsgpackKind::ext && element.ext_type == kTombstoneExt) {
-    if (element.payload.size() != 1 || element.payload[0] != 0) {
-      return malformed("tombstone extension has a bad payload");
-    }
-    value.reset();
-    return std::nullopt;
-  }
-  auto read = value_at(reader, element, 1);
-  if (!read) return read.error();
-  value.emplace(std::move(*read));
-  return std::nullopt;
+  return read_field_value_into(reader, value);
+}
+
+std::optional<Error> read_field_value(MsgpackReader& reader, std::optional<FieldValue>& value) {
+  return read_field_value_into(reader, value);
 }
 
 }  // namespace trellis::crdt::codec

@@ -14,6 +14,7 @@
 #include <msgpack.hpp>
 
 #include "trellis/crdt/field_scalar.hpp"
+#include "trellis/crdt/field_value.hpp"
 #include "trellis/crdt/graph_codec.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/msgpack_reader.hpp"
@@ -115,6 +116,12 @@ std::size_t packed_bound(const std::optional<Json>& value);
 // (for a container, which has no bound, the caller reserves by other means).
 void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value);
 
+// The same for a value as a document stores it: the bytes of the Json it
+// stands for.
+void pack_field_value(Packer& packer, const std::optional<FieldValue>& value);
+std::size_t packed_bound(const std::optional<FieldValue>& value);
+void pack_field_value(ReservedPacker& packer, const std::optional<FieldValue>& value);
+
 // The same for a scalar given as a FieldScalar: the bytes pack_value writes
 // for to_json(value), and at most packed_bound(value) of them.
 std::size_t packed_bound(const FieldScalar& value);
@@ -135,5 +142,6 @@ std::optional<Error> check_text(std::string_view text, const char* what);
 Result<Json> read_value(MsgpackReader& reader);
 // A field value into `value` (nullopt: a tombstone).
 std::optional<Error> read_field_value(MsgpackReader& reader, std::optional<Json>& value);
+std::optional<Error> read_field_value(MsgpackReader& reader, std::optional<FieldValue>& value);
 
 }  // namespace trellis::crdt::codec

@@ -47,7 +47,7 @@ struct TransactionDelta {
     for (std::size_t i = 0; i < entity_count; ++i) {
       TransactionEntity& entity = entities[i];
       if (entity.kind != kind) continue;
-      auto merge = [&](LwwMap<FieldKey, Json>& fields) {
+      auto merge = [&](FieldMap& fields) {
         for (auto& [key, value] : entity.fields) {
           fields.merge(std::move(key), {std::move(value), stamp});
         }

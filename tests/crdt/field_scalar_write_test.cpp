@@ -35,8 +35,8 @@ GraphDoc replica_with_box() {
 // The value of data key `key` of node `id` (a test of a present key).
 Json data_value(const GraphDoc& doc, std::string_view id, std::string_view key) {
   const EntityState* node = doc.find(EntityKind::node, id);
-  const Json* value = node ? node->fields.get(FieldKey::data(key)) : nullptr;
-  return value ? *value : Json("<absent>");
+  const crdt::FieldValue* value = node ? node->fields.get(FieldKey::data(key)) : nullptr;
+  return value ? value->to_json() : Json("<absent>");
 }
 
 // Writes `value` both ways, into `scalar_replica` and `json_replica`, and

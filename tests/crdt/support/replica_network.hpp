@@ -321,8 +321,8 @@ class ReplicaNetwork {
       if (!edge || !edge->present()) continue;
       bool attached = false;
       for (const char* role : {"source", "target"}) {
-        const Json* end = edge->fields.get(FieldKey::top(role));
-        if (end && end->is_string() && end->get<std::string>() == node_id) attached = true;
+        const crdt::FieldValue* end = edge->fields.get(FieldKey::top(role));
+        if (end && end->is_string() && end->string() == node_id) attached = true;
       }
       if (!attached) continue;
       for (auto add : model_.alive_adds(r, EntityKind::edge, edge_id))

@@ -57,7 +57,7 @@ inline Json describe_state(const GraphDoc& doc) {
         const Stamp& stamp = entry.reg.stamp;
         fields.push_back(
             Json{{"key", (entry.key.is_data() ? "data." : "") + entry.key.name},
-                 {"value", entry.reg.value ? *entry.reg.value : Json("<tombstone>")},
+                 {"value", entry.reg.value ? entry.reg.value->to_json() : Json("<tombstone>")},
                  {"stamp", Json::array({stamp.counter, stamp.replica.value, stamp.seq})}});
       }
       entities[id] = Json{{"dots", dots}, {"fields", fields}};

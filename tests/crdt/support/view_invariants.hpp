@@ -108,8 +108,8 @@ inline std::optional<std::string> find_view_violation(const GraphDoc& doc) {
   for (const auto& [id, entity] : doc.edges()) {
     // `fields` by name: clang before 16 cannot capture a structured binding.
     auto names_present_node = [&doc, &fields = entity.fields](const char* role) {
-      const Json* end = fields.get(FieldKey::top(role));
-      return end && end->is_string() && doc.has_node(end->get<std::string>());
+      const crdt::FieldValue* end = fields.get(FieldKey::top(role));
+      return end && end->is_string() && doc.has_node(end->string());
     };
     const bool should_show =
         entity.present() && names_present_node("source") && names_present_node("target");

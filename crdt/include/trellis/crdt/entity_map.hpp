@@ -33,10 +33,14 @@
 
 #include "trellis/crdt/dot_set.hpp"
 #include "trellis/crdt/field_key.hpp"
+#include "trellis/crdt/field_value.hpp"
 #include "trellis/crdt/json.hpp"
 #include "trellis/crdt/lww_map.hpp"
 
 namespace trellis::crdt {
+
+// The fields of one node or edge: FieldKey -> FieldValue, last writer wins.
+using FieldMap = LwwMap<FieldKey, FieldValue>;
 
 // One node or edge: the dots that keep it present, and its fields. An entity
 // with no dots is absent (removed, or only ever updated concurrently with its
@@ -45,7 +49,7 @@ struct EntityState {
   // Fields first: with the id before them, a field lookup finds the id, the
   // field vector and its fingerprints in the entity's first cache line (see
   // EntityMap::Node).
-  LwwMap<FieldKey, Json> fields;
+  FieldMap fields;
   DotSet dots;
 
   bool present() const { return !dots.empty(); }

@@ -3,12 +3,13 @@
 // delta-state CRDT.
 //
 //   node presence  add-wins OR-set of node ids (dots; see dot_set.hpp)
-//   node fields    per node, an LwwMap<FieldKey, Json>: every top-level field
+//   node fields    per node, a FieldMap (FieldKey -> FieldValue, LWW per
+//                  key; entity_map.hpp): every top-level field
 //                  (`type`, `position` as one atomic {x, y} value, `width`,
 //                  `height`, `parentId`, anything else) and each key of `data`
 //                  separately
 //   edge presence  add-wins OR-set of edge ids
-//   edge fields    per edge, an LwwMap<FieldKey, Json> (`source`, `target`,
+//   edge fields    per edge, a FieldMap (`source`, `target`,
 //                  `sourceHandle`, `targetHandle`, `type`, each `data` key, ...)
 //   context        one CausalContext for the whole document: the dot of every
 //                  transaction this state has seen

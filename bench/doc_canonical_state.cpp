@@ -45,8 +45,9 @@ CanonicalNode node_of(const EntityState& entity, const std::string& id) {
   node.y = number_of(position["y"], id + ".position.y");
   for (const auto& entry : entity.fields.entries()) {
     if (!entry.key.is_data() || entry.is_tombstone()) continue;
-    node.data.emplace(entry.key.name,
-                      param_of(entry.reg.value->to_json(), id + ".data." + entry.key.name));
+    node.data.emplace(
+        std::string(entry.key.name),
+        param_of(entry.reg.value->to_json(), id + ".data." + std::string(entry.key.name)));
   }
   return node;
 }

@@ -250,8 +250,7 @@ Json present_object(const GraphDoc& doc, EntityKind kind, std::string_view id) {
   Json data = Json::object();
   for (const auto& entry : edge->fields.entries()) {
     if (entry.is_tombstone()) continue;
-    (entry.key.is_data() ? data[entry.key.name] : object[entry.key.name]) =
-        entry.reg.value->to_json();
+    (entry.key.is_data() ? data : object)[std::string(entry.key.name)] = entry.reg.value->to_json();
   }
   if (!data.empty()) object["data"] = std::move(data);
   return object;

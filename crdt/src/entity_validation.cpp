@@ -149,7 +149,7 @@ std::optional<Error> validate_field_name(std::string_view name) {
 std::optional<Error> validate_field_key(const FieldKey& key) {
   if (key.scope == FieldKey::Scope::top && (key.name == "id" || key.name == "data")) {
     return make_error(ErrorCode::invalid_argument,
-                      "'" + key.name + "' is not a field (use the id, or data keys)");
+                      "'" + std::string(key.name) + "' is not a field (use the id, or data keys)");
   }
   return validate_field_name(key.name);
 }

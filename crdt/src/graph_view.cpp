@@ -16,9 +16,9 @@ Json entity_json(std::string_view id, const EntityState& entity, bool always_dat
   for (const auto& entry : entity.fields.entries()) {
     if (entry.is_tombstone()) continue;
     if (entry.key.is_data()) {
-      data[entry.key.name] = entry.reg.value->to_json();
+      data[std::string(entry.key.name)] = entry.reg.value->to_json();
     } else {
-      object[entry.key.name] = entry.reg.value->to_json();
+      object[std::string(entry.key.name)] = entry.reg.value->to_json();
     }
   }
   if (always_data || !data.empty()) object["data"] = std::move(data);

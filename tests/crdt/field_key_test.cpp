@@ -4,8 +4,10 @@
 #include "trellis/crdt/field_key.hpp"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "crdt/crdt_testing.hpp"
 
@@ -63,6 +65,51 @@ TEST(FieldKey, NamesEqualComparesEveryByteOfNamesOfEveryLength) {
       EXPECT_FALSE(FieldKey::data(name) == (FieldKeyView{FieldKey::Scope::data, changed}));
     }
   }
+}
+
+// FieldName holds names of up to kInline bytes inline and longer ones on
+// the heap: both forms, and every change between them, must read back the
+// text they were given.
+TEST(FieldName, NamesOfEveryLengthReadBackInEitherForm) {
+  for (std::size_t size = 0; size <= 40; ++size) {
+    const std::string text(size, static_cast<char>('a' + size % 26));
+    FieldName name(text);
+    EXPECT_EQ(name.view(), text) << size;
+    EXPECT_EQ(name.size(), size);
+    EXPECT_EQ(name.empty(), size == 0);
+    FieldName copy = name;
+    EXPECT_EQ(copy, name);
+    EXPECT_NE(copy.view().data(), name.view().data());  // a deep copy, inline or not
+    FieldName moved = std::move(copy);
+    EXPECT_EQ(moved.view(), text);
+    EXPECT_TRUE(copy.empty());                    // NOLINT: the moved-from state is specified
+    moved.assign(moved.view().substr(size / 2));  // a view of itself
+    EXPECT_EQ(moved.view(), text.substr(size / 2));
+    name = moved;
+    EXPECT_EQ(name.view(), text.substr(size / 2));
+    name = name;  // NOLINT: self-assignment keeps the name
+    EXPECT_EQ(name.view(), text.substr(size / 2));
+  }
+}
+
+TEST(FieldName, ComparesWithTextOfEveryForm) {
+  const FieldName name("sourceHandle");
+  EXPECT_TRUE(name == "sourceHandle");
+  EXPECT_TRUE(name == std::string_view("sourceHandle"));
+  EXPECT_TRUE(name == std::string("sourceHandle"));
+  EXPECT_FALSE(name == "source");
+  EXPECT_EQ(std::string(name), "sourceHandle");
+}
+
+RC_GTEST_PROP(FieldNameProperties, OrdersAndComparesAsStdStringDoes,
+              (const std::string& a, const std::string& b)) {
+  // Bytes above 0x7f included: std::string orders them as unsigned.
+  const FieldName x(a);
+  const FieldName y(b);
+  RC_ASSERT((x == y) == (a == b));
+  RC_ASSERT((x <=> y) == (a <=> b));
+  RC_ASSERT((FieldKey{FieldKey::Scope::data, x} < FieldKey{FieldKey::Scope::data, y}) == (a < b));
+  RC_ASSERT((FieldKey::data(a) <=> FieldKeyView{FieldKey::Scope::data, b}) == (a <=> b));
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ inline std::ostream& operator<<(std::ostream& out, const GraphOp& op) {
   if (!op.keys.empty()) {
     out << ", [";
     for (std::size_t i = 0; i < op.keys.size(); ++i) {
-      out << (i ? ", " : "") << (op.keys[i].is_data() ? "data." : "") << op.keys[i].name;
+      out << (i ? ", " : "") << (op.keys[i].is_data() ? "data." : "") << op.keys[i].name.view();
     }
     out << "]";
   }

@@ -56,7 +56,7 @@ inline Json describe_state(const GraphDoc& doc) {
       for (const auto& entry : entity.fields.entries()) {
         const Stamp& stamp = entry.reg.stamp;
         fields.push_back(
-            Json{{"key", (entry.key.is_data() ? "data." : "") + entry.key.name},
+            Json{{"key", (entry.key.is_data() ? "data." : "") + std::string(entry.key.name)},
                  {"value", entry.reg.value ? entry.reg.value->to_json() : Json("<tombstone>")},
                  {"stamp", Json::array({stamp.counter, stamp.replica.value, stamp.seq})}});
       }

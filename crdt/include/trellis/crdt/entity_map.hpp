@@ -40,7 +40,12 @@
 namespace trellis::crdt {
 
 // The fields of one node or edge: FieldKey -> FieldValue, last writer wins.
+// An entry is a 16-byte key, a 16-byte optional value and a 24-byte stamp:
+// a node's five parameters take 280 bytes, where a std::string key and a
+// Json value took 440 and a heap string per text value (docs/performance.md,
+// "The compact field store").
 using FieldMap = LwwMap<FieldKey, FieldValue>;
+static_assert(sizeof(FieldMap::Entry) == 56);
 
 // One node or edge: the dots that keep it present, and its fields. An entity
 // with no dots is absent (removed, or only ever updated concurrently with its

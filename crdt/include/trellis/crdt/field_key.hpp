@@ -11,16 +11,20 @@
 #include <string>
 #include <string_view>
 
+#include "trellis/crdt/field_name.hpp"
+
 namespace trellis::crdt {
 
+// 16 bytes, aligned to one (FieldName): a field's entry in its entity's map
+// holds one.
 struct FieldKey {
   enum class Scope : std::uint8_t { top = 0, data = 1 };
 
   Scope scope = Scope::top;
-  std::string name;
+  FieldName name;
 
-  static FieldKey top(std::string_view name) { return FieldKey{Scope::top, std::string(name)}; }
-  static FieldKey data(std::string_view name) { return FieldKey{Scope::data, std::string(name)}; }
+  static FieldKey top(std::string_view name) { return FieldKey{Scope::top, FieldName(name)}; }
+  static FieldKey data(std::string_view name) { return FieldKey{Scope::data, FieldName(name)}; }
 
   bool is_data() const { return scope == Scope::data; }
   friend auto operator<=>(const FieldKey&, const FieldKey&) = default;
@@ -94,7 +98,7 @@ inline std::uint8_t lww_key_print(const FieldKeyView& view) {
 }
 
 inline FieldKey owned_key(const FieldKeyView& view) {
-  return FieldKey{view.scope, std::string(view.name)};
+  return FieldKey{view.scope, FieldName(view.name)};
 }
 
 // "name" for top-level fields, "data.name" for data keys (for messages).

@@ -378,16 +378,6 @@ void pack_field_value(Packer& packer, const std::optional<FieldValue>& value) {
   pack_field_value_onto(packer, value);
 }
 
-std::size_t packed_bound(const std::optional<FieldValue>& value) {
-  if (!value) return 3;  // fixext1
-  if (value->boxed()) return value->is_string() ? 5 + value->string().size() : 0;
-  return packed_bound(*value->scalar());
-}
-
-void pack_field_value(ReservedPacker& packer, const std::optional<FieldValue>& value) {
-  pack_field_value_onto(packer, value);
-}
-
 std::size_t packed_bound(const FieldScalar& value) {
   const std::string_view* text = std::get_if<std::string_view>(&value);
   return text ? 5 + text->size() : 9;

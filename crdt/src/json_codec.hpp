@@ -119,8 +119,6 @@ void pack_field_value(ReservedPacker& packer, const std::optional<Json>& value);
 // The same for a value as a document stores it: the bytes of the Json it
 // stands for.
 void pack_field_value(Packer& packer, const std::optional<FieldValue>& value);
-std::size_t packed_bound(const std::optional<FieldValue>& value);
-void pack_field_value(ReservedPacker& packer, const std::optional<FieldValue>& value);
 
 // The same for a scalar given as a FieldScalar: the bytes pack_value writes
 // for to_json(value), and at most packed_bound(value) of them.

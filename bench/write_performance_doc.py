@@ -428,8 +428,9 @@ HOT_SPOTS = [
     "### Where Trellis's instructions go (callgrind)",
     "",
     "Counted with `valgrind --tool=callgrind --toggle-collect=<the timed function>` on "
-    "`build/bench/bench/trellis_graph_bench` (Release, -O3), the very build timed above, "
-    "so that only the timed region counts. Instruction "
+    "`build/bench/bench/trellis_graph_bench` (Release, -O3), so that only the timed region "
+    "counts, on a build before the compact field store (not re-counted for this run). "
+    "Instruction "
     "counts repeat on a busy machine; percentages are of the region, inclusive unless "
     "marked *self*. Function names are those of crdt/src and crdt/include.",
     "",
@@ -457,21 +458,20 @@ HOT_SPOTS = [
     "third, a quarter of that the 64-byte-aligned block of each decoded entity "
     "(`memalign`, 9%).",
     "",
-    "What this means for the targets, as of the run of 00decf4 (2026-11-29, 18:07 UTC, "
-    "the first on an AMD EPYC VM; the analysis is in *The flat indexes, and a first run "
-    "on an AMD EPYC VM* below). Against Yjs both paths keep a wide margin. Against the "
-    "plain-JS-Map floor both were above it on the Intel Xeon VM of the earlier runs "
-    "(W2 1.19×, W4 1.31× on 5c5b7a6) and are below it on this one: the floor's W2 ran "
-    "in about 29 ms here against 86 ms there, Trellis's in 64 against 72. The floor's "
-    "edit is one `Map.get` and one property store and ships nothing, while a Trellis "
-    "edit also checks its input, stamps the write, records its dot and encodes the delta "
-    "(about 1,060 instructions), and on this VM waits far longer for memory: what W2 "
-    "and W4 touch of the document (about 700 bytes a node, 7 MB) is past the cache "
-    "this VM gets (4–5 MiB), where the floor's whole heap (3.6 MiB) is not, and in this "
-    "run the growing update sink also took about 1,500 page faults of 11 µs each (the "
-    "sink has been fixed blocks since). The measurements and what would close the gap "
-    "are in *W2 and W4 on the AMD VM: the cache, not the TLB* below. Every W5 bound "
-    "holds, live memory after W1 included.",
+    "What this means for the targets, as of the run of 6e05795 (2026-11-30, 00:00 UTC, "
+    "the AMD EPYC VM, after the compact field store). Against Yjs both paths keep a wide "
+    "margin. Against the plain-JS-Map floor both were above it on the Intel Xeon VM of "
+    "the earlier runs (W2 1.19×, W4 1.31× on 5c5b7a6) and are below it on this one: "
+    "W2 0.67×, W4 0.81× in this run, 0.45× and 0.62× in the run of 00decf4, before the "
+    "compact store. The floor's "
+    "edit is one `Map.get` and one property store and ships nothing, while a Trellis edit "
+    "also checks its input, stamps the write, records its dot and encodes the delta "
+    "(about 1,060 instructions), and on this VM waits far longer for memory: the cache "
+    "this VM gets ends at 4–5 MiB, the floor's whole heap is 3.6 MiB, and what W2 and W4 "
+    "touch of Trellis's document was about 700 bytes a node (7 MB) before the compact "
+    "field store and is about 450 (4.5 MB) after it, at the cliff rather than past it. "
+    "The measurements are in *W2 and W4 on the AMD VM: the cache, not the TLB* and *The "
+    "compact field store* below. Every W5 bound holds, live memory after W1 included.",
 ]
 
 

@@ -2,12 +2,12 @@
 // FieldName: the name of a field (field_key.hpp), in 15 bytes aligned to
 // one. Names of up to kInline bytes ("position", "p0", "sourceHandle", most
 // data keys) are held inline; a longer one on the heap. It reads as a
-// std::string_view (it converts to one implicitly) and compares, orders and
-// hashes as its bytes do, exactly as the std::string it replaces did.
+// std::string_view (it converts to one implicitly) and compares and orders
+// as its bytes do, exactly as the std::string it replaces did.
 //
 // Why not std::string: a field key is one per field of every node and edge,
 // and a std::string is 32 bytes, 8-aligned; with this, a key (scope and
-// name) is 16 bytes, and a field's whole entry 56 instead of 80 (see
+// name) is 16 bytes where it was 40, and a field's whole entry 56 (see
 // docs/performance.md, "The compact field store").
 
 #include <compare>

@@ -7,7 +7,7 @@
 // Why not Json: a Json string is a pointer to a heap std::string, so every
 // string field cost an allocation and, on a received edit, a second cache
 // miss after the field's own. Here null, booleans, numbers and strings of up
-// to kInlineText bytes (a mode, an eight-letter name, a node type, most ids)
+// to kInlineText bytes (a mode, an eight-letter name, a node type, a short id)
 // are held inline, with no allocation; a longer string, an array or an
 // object is held "boxed", as a Json on the heap. Which form a value takes
 // depends on the value alone, so two equal values are in the same form and

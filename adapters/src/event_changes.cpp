@@ -205,7 +205,7 @@ crdt::Result<std::vector<Mutation>, EventError> plan_change(const GraphDoc& doc,
     Json patch = Json::object();
     for (const auto& [key, value] : update->data.items()) {
       const crdt::FieldValue* current = server.fields.get(FieldKey::data(key));
-      if (!current || current->to_json() != value) patch[key] = value;
+      if (!current || *current != crdt::FieldValue(value)) patch[key] = value;
     }
     if (patch.empty()) return std::vector<Mutation>{};
     return std::vector<Mutation>{

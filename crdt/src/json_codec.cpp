@@ -1,5 +1,6 @@
 #include "json_codec.hpp"
 
+#include "assign_scalar.hpp"
 #include "entity_validation.hpp"
 
 #include "trellis/crdt/value_codec.hpp"
@@ -305,11 +306,7 @@ void store_scalar(std::optional<Json>& value, const FieldScalar& scalar) {
   value.emplace(to_json(scalar));
 }
 void store_scalar(std::optional<FieldValue>& value, const FieldScalar& scalar) {
-  if (value) {
-    value->assign(scalar);
-  } else {
-    value.emplace(scalar);
-  }
+  assign_scalar(value, scalar);
 }
 
 // read_field_value for either form of a field value.

@@ -24,7 +24,9 @@ build_dir="${BUILD_DIR:-$repo/build/bench}"
 reps="${REPS:-5}"
 out="${OUT:-$repo/docs/performance.md}"
 results="${RESULTS:-$build_dir/compare_results.jsonl}"
-read -r -a impls <<<"${IMPLS:-trellis yjs automerge loro plain-map lww-map}"
+# trellis-4k is the same Trellis binary on 4 KiB heap pages
+# (TRELLIS_HEAP_HUGE_PAGES=0; docs/operations.md, "Huge pages for the heap").
+read -r -a impls <<<"${IMPLS:-trellis trellis-4k yjs automerge loro plain-map lww-map}"
 read -r -a cases <<<"${CASES:-w1 w2 w3 w4 w5}"
 peers="$repo/bench/peers"
 run_info="$results.run"
@@ -63,6 +65,11 @@ run_one() {
   local impl="$1" case_name="$2" rep="$3"
   if [ "$impl" = trellis ]; then
     "${pin[@]}" "$build_dir/bench/trellis_graph_bench" --case "$case_name" --rep "$rep"
+  elif [ "$impl" = trellis-4k ]; then
+    local line
+    line="$(TRELLIS_HEAP_HUGE_PAGES=0 "${pin[@]}" "$build_dir/bench/trellis_graph_bench" \
+      --case "$case_name" --rep "$rep")"
+    echo "${line/\"impl\":\"trellis\"/\"impl\":\"trellis-4k\"}"
   else
     "${pin[@]}" node --expose-gc "$peers/graph_bench.mjs" --impl "$impl" --case "$case_name" \
       --rep "$rep"

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "graph_bench_cases.hpp"
+#include "trellis/platform/heap_huge_pages.hpp"
 
 namespace {
 
@@ -38,6 +39,8 @@ int usage(const char* program) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything else: this may run the process again (heap_huge_pages.hpp).
+  trellis::platform::use_heap_huge_pages(argv);
   std::string case_name;
   std::optional<long> rep;
   for (int i = 1; i < argc; ++i) {

@@ -313,6 +313,7 @@ def section(by_case, build_dir, load_before):
 
 IMPLEMENTATIONS = [
     ("trellis", "Trellis"),
+    ("trellis-4k", "Trellis, 4 KiB heap pages"),
     ("yjs", "Yjs"),
     ("automerge", "Automerge"),
     ("loro", "Loro"),
@@ -606,7 +607,11 @@ def peers_section(by_impl, machine, run_info):
         "the machine falls on all of them alike. Figures are the median (min–max) over the "
         "rounds. Every run generated the op streams from mulberry32 and checked the four "
         "stream digests of the spec's §6, and the W1 / W2 / W4 state digests (a mismatch "
-        "stops the run); W3 checked that both replicas converge.",
+        "stops the run); W3 checked that both replicas converge. *Trellis* runs as trellisd "
+        "and the CLI do, its heap on 2 MiB pages (`GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, "
+        "set by the process itself: docs/operations.md, \"Huge pages for the heap\"); "
+        "*Trellis, 4 KiB heap pages* is the same binary with `TRELLIS_HEAP_HUGE_PAGES=0`, in "
+        "the same rounds. The Node peers run as Node does by default.",
         "",
         "### Machine",
         "",

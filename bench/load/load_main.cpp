@@ -16,6 +16,7 @@
 #include "process_stats.hpp"
 #include "server_process.hpp"
 #include "trellis/client/transport.hpp"
+#include "trellis/platform/heap_huge_pages.hpp"
 
 namespace {
 
@@ -42,6 +43,8 @@ void pin_to_core(unsigned core) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything else: this may run the process again (heap_huge_pages.hpp).
+  trellis::platform::use_heap_huge_pages(argv);
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   auto parsed = parse_load_options(args);
   if (!parsed) {

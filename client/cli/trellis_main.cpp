@@ -20,6 +20,7 @@
 #include "trellis/client/native_client.hpp"
 #include "trellis/client/transport.hpp"
 #include "trellis/crdt/graph_view.hpp"
+#include "trellis/platform/heap_huge_pages.hpp"
 
 namespace {
 
@@ -371,6 +372,8 @@ int run_show(const std::vector<std::string_view>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything else: this may run the process again (heap_huge_pages.hpp).
+  trellis::platform::use_heap_huge_pages(argv);
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::cerr << kUsage;

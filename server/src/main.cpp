@@ -11,8 +11,11 @@
 #include "config.hpp"
 #include "log.hpp"
 #include "server.hpp"
+#include "trellis/platform/heap_huge_pages.hpp"
 
 int main(int argc, char** argv) {
+  // Before anything else: this may run the process again (heap_huge_pages.hpp).
+  trellis::platform::use_heap_huge_pages(argv);
   using namespace trellis::server;
   std::vector<std::string_view> args(argv + 1, argv + argc);
   auto parsed = parse_config(args, process_getenv);

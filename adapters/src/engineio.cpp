@@ -188,6 +188,12 @@ std::string encode_packet(const EioPacket& packet) {
   return out;
 }
 
+std::string encode_packet(EioPacket&& packet) {
+  if (packet.binary && packet.type == EioType::message) return std::move(packet.data);
+  packet.data.insert(packet.data.begin(), static_cast<char>(packet.type));
+  return std::move(packet.data);
+}
+
 PacketResult<EioPacket> decode_text_packet(std::string_view text, const EioLimits& limits) {
   if (text.size() > limits.max_payload_bytes) {
     return too_large("a packet of " + std::to_string(text.size()) + " bytes is over the limit of " +

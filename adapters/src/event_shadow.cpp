@@ -242,15 +242,19 @@ void ClientShadow::raise_floor(std::uint64_t floor) {
   node_removals_.erase(node_removals_.begin(),
                        std::find_if(node_removals_.begin(), node_removals_.end(),
                                     [&](const auto& removal) { return removal.first > floor_; }));
-  syncs_.erase(syncs_.begin(), std::find_if(syncs_.begin(), syncs_.end(),
-                                            [&](std::uint64_t sync) { return sync > floor_; }));
+  auto pending = std::find_if(syncs_.begin(), syncs_.end(),
+                              [&](const Sync& sync) { return sync.number > floor_; });
+  if (pending != syncs_.begin()) {
+    base_ = std::prev(pending)->store;
+    syncs_.erase(syncs_.begin(), pending);
+  }
 }
 
 void ClientShadow::acknowledge(std::uint64_t events_applied) {
   raise_floor(std::min(events_applied, sent_));
   for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
     Records& map = records(kind);
-    std::vector<std::string> absent;
+    std::vector<std::string> settled;
     auto& ids = unsettled(kind);
     for (auto id = ids.begin(); id != ids.end();) {
       auto found = map.find(*id);
@@ -259,14 +263,15 @@ void ClientShadow::acknowledge(std::uint64_t events_applied) {
         ++id;
         continue;
       }
-      // Settled on one segment, which is how most records stay: give back
-      // the room of the ones it had (every record of a synced entity had two).
-      if (found != map.end()) found->second.segments.shrink_to_fit();
-      if (found != map.end() && found->second.segments[0].states == States{ModelState::absent()})
-        absent.push_back(*id);
+      // Settled on one segment: dropped if it says what the latest sync
+      // does, else kept without the room of the segments it had.
+      if (found != map.end()) {
+        found->second.segments.shrink_to_fit();
+        settled.push_back(*id);
+      }
       id = ids.erase(id);
     }
-    for (const auto& id : absent)
+    for (const auto& id : settled)
       compact(kind, id);
   }
 }
@@ -279,22 +284,51 @@ ClientShadow::Record& ClientShadow::record(EntityKind kind, const std::string& i
     clip(it->second);
     return it->second;
   }
-  // No record: the store has not held it since frontier floor_ (or, before
-  // the first workspace_sync, held anything), and every workspace_sync since
-  // removed whatever a change of the client had put there before it.
+  return map.emplace(id, implicit_record(kind, id)).first->second;
+}
+
+ModelState ClientShadow::base_state(EntityKind kind, const std::string& id) const {
+  // Before the first workspace_sync the store may hold anything (a
+  // reconnecting client keeps its nodes); after it, what the latest sync at
+  // or before floor_ showed, nothing having been sent about it since.
+  if (first_sync_ == 0 || floor_ < first_sync_ || !base_) return ModelState::unknown();
+  const SyncSnapshot::Entity* entity = base_->find(kind, id);
+  return entity ? ModelState::present(entity->object) : ModelState::absent();
+}
+
+ClientShadow::Record ClientShadow::implicit_record(EntityKind kind, const std::string& id) const {
+  // Nothing was sent about it since floor_ but the workspace_syncs, each of
+  // which replaced whatever a change of the client had put there before it.
   Record fresh;
-  const bool before_first_sync = first_sync_ == 0 || floor_ < first_sync_;
-  fresh.segments.push_back(
-      Segment{floor_,
-              std::nullopt,
-              {before_first_sync ? ModelState::unknown() : ModelState::absent()},
-              false});
-  for (std::uint64_t sync : syncs_) {
-    fresh.segments.push_back(
-        Segment{sync, StoreEffect{Op::remove, nullptr}, {ModelState::absent()}, false});
+  fresh.segments.push_back(Segment{floor_, std::nullopt, {base_state(kind, id)}, false});
+  for (const Sync& sync : syncs_) {
+    if (const SyncSnapshot::Entity* entity = sync.store->find(kind, id)) {
+      fresh.segments.push_back(Segment{sync.number,
+                                       StoreEffect{Op::insert, entity->object},
+                                       {ModelState::present(entity->object)},
+                                       false});
+    } else {
+      fresh.segments.push_back(
+          Segment{sync.number, StoreEffect{Op::remove, nullptr}, {ModelState::absent()}, false});
+    }
   }
   bound_segments(fresh);
-  return map.emplace(id, std::move(fresh)).first->second;
+  return fresh;
+}
+
+std::vector<std::string> ClientShadow::edges_attached(const std::string& node_id) const {
+  std::vector<std::string> edges;
+  if (auto indexed = edges_by_node_.find(node_id); indexed != edges_by_node_.end())
+    edges.assign(indexed->second.begin(), indexed->second.end());
+  auto add_synced = [&](const SyncSnapshot::Store& store) {
+    for (auto& edge : store.edges_attached(node_id))
+      edges.push_back(std::move(edge));
+  };
+  if (base_) add_synced(*base_);
+  for (const Sync& sync : syncs_)
+    add_synced(*sync.store);
+  sort_unique(edges);
+  return edges;
 }
 
 void ClientShadow::bound_segments(Record& entry) {
@@ -311,11 +345,15 @@ void ClientShadow::bound_segments(Record& entry) {
 bool ClientShadow::never_held(EntityKind kind, const std::string& id) {
   Records& map = records(kind);
   auto it = map.find(id);
-  if (it == map.end()) return true;
-  clip(it->second);
+  Record implicit;
+  if (it == map.end()) {
+    implicit = implicit_record(kind, id);
+  } else {
+    clip(it->second);
+  }
   // A change the client made before the latest delete (or workspace_sync
   // without it) is wiped by it; only the frontiers since then matter.
-  const auto& segments = it->second.segments;
+  const auto& segments = it == map.end() ? implicit.segments : it->second.segments;
   auto since = std::find_if(segments.rbegin(), segments.rend(), [](const Segment& segment) {
     return segment.event && segment.event->op == Op::remove;
   });
@@ -325,11 +363,13 @@ bool ClientShadow::never_held(EntityKind kind, const std::string& id) {
   });
 }
 
-const std::vector<ModelState>& ClientShadow::finals(EntityKind kind, const std::string& id) const {
-  static const States kAbsent{ModelState::absent()};
+std::vector<ModelState> ClientShadow::finals(EntityKind kind, const std::string& id) const {
   const Records& map = kind == EntityKind::node ? nodes_ : edges_;
   auto it = map.find(id);
-  return it == map.end() ? kAbsent : it->second.segments.back().states;
+  if (it != map.end()) return it->second.segments.back().states;
+  if (syncs_.empty()) return {base_state(kind, id)};
+  const SyncSnapshot::Entity* entity = syncs_.back().store->find(kind, id);
+  return {entity ? ModelState::present(entity->object) : ModelState::absent()};
 }
 
 void ClientShadow::clip(Record& record) const {
@@ -377,8 +417,21 @@ void ClientShadow::compact(EntityKind kind, const std::string& id) {
   Records& map = records(kind);
   auto it = map.find(id);
   if (it == map.end()) return;
+  // Dropped when it says what having no record says: one state since
+  // floor_, that of the latest sync (with no sync since floor_ to add a
+  // segment). Before the first sync an absent record goes too, as "any
+  // state": less precise, never wrong.
   const auto& segments = it->second.segments;
-  if (segments.size() != 1 || segments[0].states != States{ModelState::absent()}) return;
+  if (segments.size() != 1 || segments[0].lossy || !syncs_.empty() ||
+      segments[0].states.size() != 1) {
+    return;
+  }
+  const ModelState& held = segments[0].states[0];
+  const ModelState base = base_state(kind, id);
+  if (!(held == base) &&
+      !(base.kind == ModelState::Kind::unknown && held.kind == ModelState::Kind::absent)) {
+    return;
+  }
   for (const auto& node_id : it->second.indexed_endpoints) {
     auto entry = edges_by_node_.find(node_id);
     if (entry == edges_by_node_.end()) continue;
@@ -400,13 +453,9 @@ void ClientShadow::send(EntityKind kind, const std::string& id, const StoreEffec
       node_removals_.erase(node_removals_.begin());
     }
     // The store drops the node's edges with it.
-    auto attached = edges_by_node_.find(id);
-    if (attached != edges_by_node_.end()) {
-      const std::vector<std::string> edges(attached->second.begin(), attached->second.end());
-      for (const auto& edge : edges) {
-        append_event(EntityKind::edge, edge, effect_of(Op::remove_if_attached, id));
-        cascaded_edges.push_back(edge);
-      }
+    for (const auto& edge : edges_attached(id)) {
+      append_event(EntityKind::edge, edge, effect_of(Op::remove_if_attached, id));
+      cascaded_edges.push_back(edge);
     }
   }
   out.push_back(std::move(event));
@@ -424,7 +473,7 @@ SharedJson SharedPatches::share_equal(Json patch) {
 void ClientShadow::reconcile(EntityKind kind, const std::string& id, const ModelState& target,
                              std::string_view author, std::vector<OutgoingEvent>& out,
                              std::vector<std::string>& cascaded_edges, SharedPatches* patches) {
-  const States& held = finals(kind, id);
+  const States held = finals(kind, id);
   if (held.size() == 1 && held[0] == target) return;
 
   auto change = [&](ChangeType type, Json object) {
@@ -526,26 +575,22 @@ std::vector<OutgoingEvent> ClientShadow::events_for(const GraphDoc& doc, const T
 
 void ClientShadow::record_sync(const SyncSnapshot& snapshot) {
   ++sent_;
-  for (auto [kind, entities] :
-       {std::pair{EntityKind::node, &snapshot.nodes()}, {EntityKind::edge, &snapshot.edges()}}) {
-    // What the store held before and the view does not: removed by the sync.
-    // (A new client's shadow has no records yet.)
-    std::vector<std::string> hidden;
-    if (!records(kind).empty()) {
-      std::unordered_set<std::string_view> shown;
-      shown.reserve(entities->size());
-      for (const auto& entity : *entities)
-        shown.insert(entity.id);
-      for (const auto& [id, unused] : records(kind)) {
-        if (!shown.count(id)) hidden.push_back(id);
-      }
+  const SyncSnapshot::Store& store = *snapshot.store();
+  // The entities with a record get the sync as an event of theirs; the rest
+  // read it from syncs_ (implicit_record), so a join adds no record.
+  for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
+    std::vector<std::string> ids;
+    ids.reserve(records(kind).size());
+    for (const auto& [id, unused] : records(kind))
+      ids.push_back(id);
+    for (const auto& id : ids) {
+      const SyncSnapshot::Entity* entity = store.find(kind, id);
+      append_event(
+          kind, id,
+          entity ? StoreEffect{Op::insert, entity->object} : StoreEffect{Op::remove, nullptr});
     }
-    for (const auto& entity : *entities)
-      append_event(kind, entity.id, StoreEffect{Op::insert, entity.object});
-    for (const auto& id : hidden)
-      append_event(kind, id, StoreEffect{Op::remove, nullptr});
   }
-  syncs_.push_back(sent_);
+  syncs_.push_back(Sync{sent_, snapshot.store()});
   if (first_sync_ == 0) first_sync_ = sent_;
 }
 
@@ -702,12 +747,7 @@ ChangeOutcome ClientShadow::receive_change(const GraphDoc& doc, const ClientEven
     involved.effect = effect_of(store_op_of(node->type), node->node);
     involved.wants_bases = true;
     involved.needs = *needs_of(node->type);
-    if (node->type == ChangeType::remove) {
-      auto attached = edges_by_node_.find(involved.id);
-      if (attached != edges_by_node_.end()) {
-        involved.cascaded.assign(attached->second.begin(), attached->second.end());
-      }
-    }
+    if (node->type == ChangeType::remove) involved.cascaded = edges_attached(involved.id);
   } else if (const auto* edge = std::get_if<EdgeChange>(&change)) {
     involved.effect = effect_of(store_op_of(edge->type), edge->edge);
     involved.wants_bases = true;

@@ -1,5 +1,6 @@
 #include "trellis/adapters/sync_snapshot.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 #include <utility>
 
@@ -52,13 +53,74 @@ Json array_of(const SyncSnapshot::Entities& entities) {
   return out;
 }
 
+std::vector<std::uint32_t> order_by_id(const SyncSnapshot::Entities& entities) {
+  std::vector<std::uint32_t> order(entities.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = static_cast<std::uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return entities[a].id < entities[b].id;
+  });
+  return order;
+}
+
+const SyncSnapshot::Entity* find_in(const SyncSnapshot::Entities& entities,
+                                    const std::vector<std::uint32_t>& by_id, std::string_view id) {
+  auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
+                             [&](std::uint32_t at, std::string_view wanted) {
+                               return std::string_view(entities[at].id) < wanted;
+                             });
+  if (it == by_id.end() || entities[*it].id != id) return nullptr;
+  return &entities[*it];
+}
+
 }  // namespace
 
+void SyncSnapshot::Store::index() {
+  nodes_by_id_ = order_by_id(nodes_);
+  edges_by_id_ = order_by_id(edges_);
+  edge_ends_.clear();
+  for (std::size_t i = 0; i < edges_.size(); ++i) {
+    const Json& edge = *edges_[i].object;
+    std::string_view seen;
+    for (const char* end : {"source", "target"}) {
+      auto node = edge.find(end);
+      if (node == edge.end() || !node->is_string()) continue;
+      const std::string_view node_id = node->get_ref<const std::string&>();
+      if (node_id == seen) continue;  // a self-loop is attached once
+      seen = node_id;
+      edge_ends_.emplace_back(node_id, static_cast<std::uint32_t>(i));
+    }
+  }
+  std::sort(edge_ends_.begin(), edge_ends_.end());
+}
+
+const SyncSnapshot::Entity* SyncSnapshot::Store::find(crdt::EntityKind kind,
+                                                      std::string_view id) const {
+  return kind == crdt::EntityKind::node ? find_in(nodes_, nodes_by_id_, id)
+                                        : find_in(edges_, edges_by_id_, id);
+}
+
+std::vector<std::string> SyncSnapshot::Store::edges_attached(std::string_view node_id) const {
+  std::vector<std::string> ids;
+  auto it =
+      std::lower_bound(edge_ends_.begin(), edge_ends_.end(), node_id,
+                       [](const auto& end, std::string_view wanted) { return end.first < wanted; });
+  for (; it != edge_ends_.end() && it->first == node_id; ++it)
+    ids.push_back(edges_[it->second].id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 SyncSnapshot::SyncSnapshot(const crdt::GraphDoc& doc, const SyncSnapshot* previous) {
-  take_view(crdt::nodes_view(doc), previous ? &previous->nodes_ : nullptr,
-            previous ? &previous->nodes_text_ : nullptr, nodes_, nodes_text_);
-  take_view(crdt::edges_view(doc), previous ? &previous->edges_ : nullptr,
-            previous ? &previous->edges_text_ : nullptr, edges_, edges_text_);
+  auto store = std::make_shared<Store>();
+  const Store* earlier = previous ? previous->store_.get() : nullptr;
+  take_view(crdt::nodes_view(doc), earlier ? &earlier->nodes_ : nullptr,
+            previous ? &previous->nodes_text_ : nullptr, store->nodes_, nodes_text_);
+  take_view(crdt::edges_view(doc), earlier ? &earlier->edges_ : nullptr,
+            previous ? &previous->edges_text_ : nullptr, store->edges_, edges_text_);
+  store->index();
+  store_ = std::move(store);
 }
 
 std::string SyncSnapshot::event_text(const Json& users, std::string_view workspace_id,
@@ -68,26 +130,33 @@ std::string SyncSnapshot::event_text(const Json& users, std::string_view workspa
   const std::string user_text = dump(current_user);
   const std::string users_text = dump(users);
   const std::string id_text = dump(Json(workspace_id));
+  const std::string_view parts[] = {R"(2["workspace_sync",{"currentUser":)",
+                                    user_text,
+                                    R"(,"edges":)",
+                                    edges_text_,
+                                    R"(,"nodes":)",
+                                    nodes_text_,
+                                    R"(,"users":)",
+                                    users_text,
+                                    R"(,"workspaceId":)",
+                                    id_text,
+                                    "}]"};
+  std::size_t size = 0;
+  for (std::string_view part : parts)
+    size += part.size();
   std::string out;
-  out.reserve(64 + user_text.size() + edges_text_.size() + nodes_text_.size() + users_text.size() +
-              id_text.size());
-  out += R"(2["workspace_sync",{"currentUser":)";
-  out += user_text;
-  out += R"(,"edges":)";
-  out += edges_text_;
-  out += R"(,"nodes":)";
-  out += nodes_text_;
-  out += R"(,"users":)";
-  out += users_text;
-  out += R"(,"workspaceId":)";
-  out += id_text;
-  out += "}]";
+  // Written once: no growth on the way (a copy of megabytes into fresh
+  // pages), and a byte to spare for the Engine.IO packet type that goes in
+  // front of it (encode_packet(EioPacket&&)).
+  out.reserve(size + 1);
+  for (std::string_view part : parts)
+    out += part;
   return out;
 }
 
 OutgoingEvent SyncSnapshot::event(Json users, std::string_view workspace_id,
                                   Json current_user) const {
-  return workspace_sync_event(array_of(nodes_), array_of(edges_), std::move(users), workspace_id,
+  return workspace_sync_event(array_of(nodes()), array_of(edges()), std::move(users), workspace_id,
                               std::move(current_user));
 }
 

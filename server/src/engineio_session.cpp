@@ -101,7 +101,7 @@ void EngineIoSession::enqueue(EioPacket packet) {
   if (closed_) return;
   if (websocket_ && !upgrading_) {
     // Counted in bytes_out by the WebSocket writer, as it writes.
-    websocket_->send_text(adapters::encode_packet(packet));
+    websocket_->send_text(adapters::encode_packet(std::move(packet)));
     return;
   }
   queued_bytes_ += packet.data.size() + 1;

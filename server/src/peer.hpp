@@ -48,6 +48,9 @@ class EventPeer {
   virtual void send_event(std::string name, crdt::Json payload) = 0;
   // The same, encoded already.
   virtual void send_encoded(std::shared_ptr<const EncodedEvent> event) = 0;
+  // The same, for this client alone: its text is moved to the socket, not
+  // copied (a workspace_sync is megabytes).
+  virtual void send_encoded_once(EncodedEvent event) = 0;
   // The answer to the client's event that asked for acknowledgement `id`.
   virtual void send_ack(std::uint64_t id, crdt::Json payload) = 0;
   // Another user's presence_update {userId, state}: replaces that user's

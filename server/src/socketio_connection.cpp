@@ -116,6 +116,10 @@ class SocketIoConnection final : public MessageHandler,
       if (auto connection = connection_.lock())
         connection->send_encoded(generation_, std::move(event));
     }
+    void send_encoded_once(EncodedEvent event) override {
+      if (auto connection = connection_.lock())
+        connection->send_encoded_once(generation_, std::move(event));
+    }
     void send_ack(std::uint64_t ack_id, Json payload) override {
       if (auto connection = connection_.lock())
         connection->send_ack(generation_, ack_id, std::move(payload));
@@ -147,6 +151,13 @@ class SocketIoConnection final : public MessageHandler,
           if (self.connected_ && generation == self.generation_)
             self.deliver(session, event->name, event->text);
         });
+  }
+  void send_encoded_once(std::uint64_t generation, EncodedEvent event) {
+    post([generation, event = std::move(event)](SocketIoConnection& self,
+                                                EngineIoSession& session) mutable {
+      if (self.connected_ && generation == self.generation_)
+        self.deliver(session, event.name, std::move(event.text));
+    });
   }
   void deliver(EngineIoSession& session, std::string_view name, std::string text) {
     const bool sync = name == "workspace_sync";

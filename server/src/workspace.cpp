@@ -119,8 +119,8 @@ const adapters::SyncSnapshot& Workspace::sync_view() {
 void Workspace::send_sync(Member& member) {
   const adapters::SyncSnapshot& view = sync_view();
   member.shadow->record_sync(view);
-  member.events->send_encoded(std::make_shared<const EncodedEvent>(
-      EncodedEvent{"workspace_sync", view.event_text(users_json(), id_, user_json(member.user))}));
+  member.events->send_encoded_once(
+      EncodedEvent{"workspace_sync", view.event_text(users_json(), id_, user_json(member.user))});
 }
 
 bool Workspace::on_frame(ConnectionId connection, std::span<const std::uint8_t> frame) {

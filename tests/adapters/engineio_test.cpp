@@ -44,6 +44,22 @@ TEST(EngineIoPacket, TextPacketsAreTheTypeDigitThenTheData) {
   EXPECT_EQ(encode_packet(text(EioType::open, R"({"sid":"x"})")), R"(0{"sid":"x"})");
 }
 
+TEST(EngineIoPacket, EncodingAPacketItOwnsGivesTheSameTextInItsOwnBuffer) {
+  for (const EioPacket& packet : {text(EioType::message, "hello"), text(EioType::pong),
+                                  text(EioType::open, "{}"), binary("\x01\x02"s), binary("")}) {
+    EioPacket owned = packet;
+    EXPECT_EQ(encode_packet(std::move(owned)), encode_packet(packet));
+  }
+  // A text with a byte to spare (SyncSnapshot::event_text) is not copied.
+  std::string big(1 << 20, 'x');
+  big.reserve(big.size() + 1);
+  const char* buffer = big.data();
+  const std::string encoded = encode_packet(EioPacket{EioType::message, std::move(big)});
+  EXPECT_EQ(encoded.data(), buffer);
+  EXPECT_EQ(encoded.size(), (1u << 20) + 1);
+  EXPECT_EQ(encoded.substr(0, 2), "4x");
+}
+
 TEST(EngineIoPacket, BinaryMessagesInWebSocketFramesHaveNoTypeByte) {
   EXPECT_EQ(encode_packet(binary("\x01\x02\x03"s)), "\x01\x02\x03"s);
   const std::vector<std::uint8_t> frame = {1, 2, 3, 4};

@@ -92,10 +92,43 @@ TEST(SyncSnapshot, ItsTextIsTheEncodingOfItsEventByteForByte) {
   EXPECT_EQ(event.payload["edges"], crdt::edges_view(doc));
   EXPECT_EQ(snapshot.event_text(users, "w\"1", user),
             encode_event_text("workspace_sync", event.payload));
+  {
+    // A byte to spare for the Engine.IO type, so that nothing copies it.
+    const std::string text = snapshot.event_text(Json::array(), "w1", Json{{"id", "u1"}});
+    EXPECT_GT(text.capacity(), text.size());
+  }
   const SyncSnapshot empty(crdt::GraphDoc{crdt::ReplicaId{8}});
   EXPECT_EQ(
       empty.event_text(Json::array(), "w", Json::object()),
       encode_event_text("workspace_sync", empty.event(Json::array(), "w", Json::object()).payload));
+}
+
+TEST(SyncSnapshot, ItsStoreFindsEntitiesByIdAndEdgesByEitherEnd) {
+  const crdt::GraphDoc doc = doc_with(
+      {testkit::box_node("b", 0, Json::object()), testkit::box_node("a", 0, Json::object()),
+       testkit::box_node("c", 0, Json::object())},
+      {Json{{"id", "e2"}, {"source", "b"}, {"target", "a"}}, kLink,
+       Json{{"id", "loop"}, {"source", "c"}, {"target", "c"}}});
+  const SyncSnapshot snapshot(doc);
+  const SyncSnapshot::Store& store = *snapshot.store();
+  for (const auto& node : snapshot.nodes())
+    EXPECT_EQ(store.find(crdt::EntityKind::node, node.id), &node);
+  for (const auto& edge : snapshot.edges())
+    EXPECT_EQ(store.find(crdt::EntityKind::edge, edge.id), &edge);
+  EXPECT_EQ(store.find(crdt::EntityKind::node, "e1"), nullptr);
+  EXPECT_EQ(store.find(crdt::EntityKind::edge, "a"), nullptr);
+  EXPECT_EQ(store.find(crdt::EntityKind::node, "zz"), nullptr);
+  EXPECT_EQ(store.edges_attached("a"), (std::vector<std::string>{"e1", "e2"}));
+  EXPECT_EQ(store.edges_attached("b"), (std::vector<std::string>{"e1", "e2"}));
+  EXPECT_EQ(store.edges_attached("c"), (std::vector<std::string>{"loop"}));
+  EXPECT_TRUE(store.edges_attached("d").empty());
+  // The shadows keep the store; it outlives the snapshot and its text.
+  std::shared_ptr<const SyncSnapshot::Store> kept;
+  {
+    const SyncSnapshot temporary(doc);
+    kept = temporary.store();
+  }
+  EXPECT_EQ(kept->nodes().size(), 3u);
 }
 
 TEST(SyncSnapshot, ABuildFromThePreviousSharesWhatDidNotChangeAndEncodesWhatDid) {
@@ -145,6 +178,76 @@ TEST(EventShadow, ASyncRecordedFromASnapshotRemovesWhatTheViewNoLongerHolds) {
   EXPECT_EQ(events[0].name, "node_change");
   EXPECT_EQ(events[0].payload["type"], "add");
   EXPECT_EQ(events[0].payload["node"], testkit::box_node("n2", 3, {{"a", 2}}));
+}
+
+// A workspace of nodes a and b linked by e1, and a shadow synced to it whose
+// client has answered the ping after the sync.
+struct JoinedShadow {
+  crdt::GraphDoc doc = doc_with(
+      {testkit::box_node("a", 0, {{"k", 1}}), testkit::box_node("b", 0, Json::object())}, {kLink});
+  ClientShadow shadow{"u9"};
+  JoinedShadow() {
+    shadow.record_sync(SyncSnapshot(doc));
+    shadow.acknowledge(shadow.events_sent());
+  }
+};
+
+TEST(EventShadow, AJoinKeepsNoRecordPerEntityAndAnEditKeepsOneForWhatItChanged) {
+  JoinedShadow joined;
+  EXPECT_EQ(joined.shadow.records_held(), 0u);
+  EXPECT_EQ(joined.shadow.uncertain_entities(), 0u);
+  // The store holds a as the sync showed it: a parameter edit travels as a
+  // patch of the changed key, not as the whole node.
+  mutate(joined.doc, Mutation::Op::set_node_data, "a", Json{{"k", 2}});
+  Touched touched;
+  touched.add(crdt::EntityKind::node, "a");
+  EXPECT_EQ(joined.shadow.events_for(joined.doc, touched, "someone"),
+            (std::vector<OutgoingEvent>{node_data_update_event("a", Json{{"k", 2}}, "someone")}));
+  joined.shadow.acknowledge(joined.shadow.events_sent());
+  EXPECT_EQ(joined.shadow.records_held(), 1u);
+  // A sync of the document as it now is says what the record says: after its
+  // pong the record goes.
+  joined.shadow.record_sync(SyncSnapshot(joined.doc));
+  joined.shadow.acknowledge(joined.shadow.events_sent());
+  EXPECT_EQ(joined.shadow.records_held(), 0u);
+  EXPECT_TRUE(joined.shadow.events_for(joined.doc, touched, "someone").empty());
+}
+
+TEST(EventShadow, ANodeDeleteDropsTheEdgesTheSyncShowedWithoutAnEventOfTheirOwn) {
+  JoinedShadow joined;
+  mutate(joined.doc, Mutation::Op::remove_node, "a");
+  ASSERT_TRUE(crdt::edge_view(joined.doc, "e1").is_null());
+  Touched touched;
+  touched.add(crdt::EntityKind::node, "a");
+  touched.add(crdt::EntityKind::edge, "e1");
+  // The seed store drops e1 with a: no edge delete follows the node's.
+  const auto events = joined.shadow.events_for(joined.doc, touched, "someone");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].name, "node_change");
+  EXPECT_EQ(events[0].payload["type"], "delete");
+}
+
+TEST(EventShadow, AClientsOwnNodeDeleteTakesTheSyncedEdgesWithItUncorrected) {
+  JoinedShadow joined;
+  const ChangeOutcome outcome = joined.shadow.receive_change(
+      joined.doc, ClientEvent{NodeChange{ChangeType::remove, Json{{"id", "a"}}}});
+  EXPECT_FALSE(outcome.error);
+  EXPECT_TRUE(outcome.to_sender.empty());
+  EXPECT_TRUE(crdt::edge_view(joined.doc, "e1").is_null());
+  // The server knows the store holds neither: their return is a plain add
+  // each, no delete first.
+  mutate(joined.doc, Mutation::Op::add_node, "a", testkit::box_node("a", 4, Json::object()));
+  if (!joined.doc.has_edge("e1")) mutate(joined.doc, Mutation::Op::add_edge, "e1", kLink);
+  ASSERT_EQ(crdt::edge_view(joined.doc, "e1"), kLink);
+  Touched touched;
+  touched.add(crdt::EntityKind::node, "a");
+  touched.add(crdt::EntityKind::edge, "e1");
+  joined.shadow.acknowledge(joined.shadow.events_sent());
+  EXPECT_EQ(
+      joined.shadow.events_for(joined.doc, touched, "someone"),
+      (std::vector<OutgoingEvent>{
+          node_change_event(ChangeType::add, testkit::box_node("a", 4, Json::object()), "someone"),
+          edge_change_event(ChangeType::add, kLink, "someone")}));
 }
 
 TEST(EventShadow, ADragOfANodeSomeoneElseCreatedIsNeverEchoed) {

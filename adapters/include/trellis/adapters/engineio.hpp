@@ -98,6 +98,10 @@ struct EioPacket {
 // bytes (send as a binary frame), anything else "<type><data>" (send as text).
 // Text data must be UTF-8; the encoders do not check what the server made.
 std::string encode_packet(const EioPacket& packet);
+// The same, reusing the packet's text: the type goes in front in place
+// (no copy of a large message when its text has a byte of spare capacity,
+// as SyncSnapshot::event_text leaves).
+std::string encode_packet(EioPacket&& packet);
 
 // A WebSocket text frame, or one segment of a polling payload ("b" + base64
 // is a binary message there; the reference parser accepts it in both places).

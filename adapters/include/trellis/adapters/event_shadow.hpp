@@ -193,6 +193,10 @@ class ClientShadow {
   // Entities whose record holds more than one possible state (for tests and
   // metrics); 0 when the server knows the client's store exactly.
   std::size_t uncertain_entities() const;
+  // Nodes and edges the shadow keeps a record of (for tests and metrics):
+  // those the store may hold otherwise than its latest workspace_sync shows
+  // them. A client that just joined has none once its pong is in.
+  std::size_t records_held() const { return nodes_.size() + edges_.size(); }
 
  private:
   struct Segment {
@@ -215,7 +219,14 @@ class ClientShadow {
     return kind == crdt::EntityKind::node ? unsettled_nodes_ : unsettled_edges_;
   }
   Record& record(crdt::EntityKind kind, const std::string& id);
-  const std::vector<ModelState>& finals(crdt::EntityKind kind, const std::string& id) const;
+  // What an entity without a record may hold: at floor_, and the record
+  // that stands for it (the workspace_syncs since floor_ included).
+  ModelState base_state(crdt::EntityKind kind, const std::string& id) const;
+  Record implicit_record(crdt::EntityKind kind, const std::string& id) const;
+  std::vector<ModelState> finals(crdt::EntityKind kind, const std::string& id) const;
+  // Edges some state of the store may attach to the node: those of the
+  // records, and those the workspace_syncs since base_ showed.
+  std::vector<std::string> edges_attached(const std::string& node_id) const;
   // True when the store cannot hold the entity at any frontier the client
   // may still be editing from, since the latest delete of it (so an `add`
   // cannot duplicate it, even after changes the server has not received).
@@ -245,20 +256,32 @@ class ClientShadow {
   std::string user_id_;
   std::uint64_t sent_ = 0;
   std::uint64_t floor_ = 0;  // the client's next change is made at a frontier >= floor_
+  // A workspace_sync sent, and what the store holds right after it.
+  struct Sync {
+    std::uint64_t number = 0;
+    std::shared_ptr<const SyncSnapshot::Store> store;
+  };
   // Vectors, not deques, here and below: an empty std::deque allocates
   // about 500 bytes, and every client has a shadow. Both are short.
-  std::vector<std::uint64_t> syncs_;  // numbers of the workspace_syncs sent after floor_
+  std::vector<Sync> syncs_;  // the workspace_syncs sent after floor_
+  // The store of the latest workspace_sync at or before floor_ (null before
+  // there is one). An entity without a record holds what it showed at
+  // floor_, then what each of syncs_ shows: the shadow keeps a record only
+  // of an entity something else was sent about since, and drops it once it
+  // says no more than that (compact), so a join costs no record per entity.
+  std::shared_ptr<const SyncSnapshot::Store> base_;
   // Number of the first workspace_sync: before it, the store holds anything
   // (a reconnecting client keeps its nodes and may edit them meanwhile).
   std::uint64_t first_sync_ = 0;
-  Records nodes_;
+  Records nodes_;  // keyed by id; see base_ for the entities without one
   Records edges_;
   // Ids whose record was used since the last acknowledge: the only ones a
   // pong can clip or drop (the rest hold one segment of a present entity),
   // so a pong costs what changed, not the document.
   std::unordered_set<std::string> unsettled_nodes_;
   std::unordered_set<std::string> unsettled_edges_;
-  // Node id -> edges some possible state attaches to it (for delete cascades).
+  // Node id -> edges some possible state of a record attaches to it (for
+  // delete cascades; the edges without a record are found in the syncs).
   std::unordered_map<std::string, std::set<std::string>> edges_by_node_;
   // Node deletes sent after floor_, by number: each drops, in the store, the
   // edges attached to that node then, including edges the client made that

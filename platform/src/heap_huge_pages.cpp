@@ -26,8 +26,12 @@ std::optional<std::string> read_text(const char* path) {
 
 std::optional<std::string> heap_huge_pages_tunables(std::optional<std::string_view> tunables,
                                                     std::optional<std::string_view> opt_out,
-                                                    std::optional<std::string_view> thp_enabled) {
+                                                    std::optional<std::string_view> thp_enabled,
+                                                    std::optional<std::string_view> preload) {
   if (opt_out == "0") return std::nullopt;
+  // Under valgrind the process image is valgrind's tool: an exec of
+  // /proc/self/exe would start the tool without valgrind's launcher.
+  if (preload && preload->find("vgpreload") != std::string_view::npos) return std::nullopt;
   // Set already, to whatever value: by an earlier run of this helper (which
   // is what ends the re-exec) or by the user, whose choice stands.
   if (tunables && tunables->find(kHugetlbTunable) != std::string_view::npos) return std::nullopt;
@@ -46,8 +50,9 @@ void use_heap_huge_pages(char** argv) {
   const std::optional<std::string> kept_previous =
       previous ? std::optional<std::string>(*previous) : std::nullopt;
   const auto thp_enabled = read_text("/sys/kernel/mm/transparent_hugepage/enabled");
-  const auto tunables = heap_huge_pages_tunables(
-      previous, environment(std::string(kHeapHugePagesOptOut).c_str()), thp_enabled);
+  const auto tunables =
+      heap_huge_pages_tunables(previous, environment(std::string(kHeapHugePagesOptOut).c_str()),
+                               thp_enabled, environment("LD_PRELOAD"));
   if (!tunables || argv == nullptr || argv[0] == nullptr) return;
   if (setenv("GLIBC_TUNABLES", tunables->c_str(), 1) != 0) return;
   execv("/proc/self/exe", argv);

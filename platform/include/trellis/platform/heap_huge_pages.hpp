@@ -18,8 +18,10 @@
 // setting to GLIBC_TUNABLES and replaces the process with a fresh run of the
 // same executable (execv of /proc/self/exe: the pid, arguments, open files
 // and the rest of the environment stay). Otherwise, or when that fails, it
-// returns and the process runs on 4 KiB pages as before. Opt out with
-// TRELLIS_HEAP_HUGE_PAGES=0. The design note is in docs/operations.md.
+// returns and the process runs on 4 KiB pages as before. It also returns
+// under valgrind (its preload library in LD_PRELOAD): there /proc/self/exe is
+// valgrind's tool, not the program. Opt out with TRELLIS_HEAP_HUGE_PAGES=0.
+// The design note is in docs/operations.md.
 
 #include <optional>
 #include <string>
@@ -37,10 +39,11 @@ inline constexpr std::string_view kHugetlbSetting = "glibc.malloc.hugetlb=1";
 // or nullopt when it should run on as it is. `tunables`: the current value of
 // GLIBC_TUNABLES (nullopt: unset); `opt_out`: TRELLIS_HEAP_HUGE_PAGES;
 // `thp_enabled`: the text of /sys/kernel/mm/transparent_hugepage/enabled
-// (nullopt: unreadable). Pure, for tests.
+// (nullopt: unreadable); `preload`: LD_PRELOAD. Pure, for tests.
 std::optional<std::string> heap_huge_pages_tunables(std::optional<std::string_view> tunables,
                                                     std::optional<std::string_view> opt_out,
-                                                    std::optional<std::string_view> thp_enabled);
+                                                    std::optional<std::string_view> thp_enabled,
+                                                    std::optional<std::string_view> preload);
 
 // Reads the three inputs above from the process and, when
 // heap_huge_pages_tunables asks for it, sets GLIBC_TUNABLES and execs

@@ -363,13 +363,18 @@ bool ClientShadow::never_held(EntityKind kind, const std::string& id) {
   });
 }
 
-std::vector<ModelState> ClientShadow::finals(EntityKind kind, const std::string& id) const {
+const std::vector<ModelState>& ClientShadow::finals(EntityKind kind, const std::string& id,
+                                                    States& scratch) const {
   const Records& map = kind == EntityKind::node ? nodes_ : edges_;
   auto it = map.find(id);
   if (it != map.end()) return it->second.segments.back().states;
-  if (syncs_.empty()) return {base_state(kind, id)};
-  const SyncSnapshot::Entity* entity = syncs_.back().store->find(kind, id);
-  return {entity ? ModelState::present(entity->object) : ModelState::absent()};
+  if (syncs_.empty()) {
+    scratch = {base_state(kind, id)};
+  } else {
+    const SyncSnapshot::Entity* entity = syncs_.back().store->find(kind, id);
+    scratch = {entity ? ModelState::present(entity->object) : ModelState::absent()};
+  }
+  return scratch;
 }
 
 void ClientShadow::clip(Record& record) const {
@@ -473,7 +478,8 @@ SharedJson SharedPatches::share_equal(Json patch) {
 void ClientShadow::reconcile(EntityKind kind, const std::string& id, const ModelState& target,
                              std::string_view author, std::vector<OutgoingEvent>& out,
                              std::vector<std::string>& cascaded_edges, SharedPatches* patches) {
-  const States held = finals(kind, id);
+  States scratch;
+  const States& held = finals(kind, id, scratch);
   if (held.size() == 1 && held[0] == target) return;
 
   auto change = [&](ChangeType type, Json object) {

@@ -223,7 +223,11 @@ class ClientShadow {
   // that stands for it (the workspace_syncs since floor_ included).
   ModelState base_state(crdt::EntityKind kind, const std::string& id) const;
   Record implicit_record(crdt::EntityKind kind, const std::string& id) const;
-  std::vector<ModelState> finals(crdt::EntityKind kind, const std::string& id) const;
+  // The states the store ends with once it has applied everything sent: the
+  // record's, or (no record) put in `scratch`. A reference, because it is
+  // read for every receiver of every change.
+  const std::vector<ModelState>& finals(crdt::EntityKind kind, const std::string& id,
+                                        std::vector<ModelState>& scratch) const;
   // Edges some state of the store may attach to the node: those of the
   // records, and those the workspace_syncs since base_ showed.
   std::vector<std::string> edges_attached(const std::string& node_id) const;

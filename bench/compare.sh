@@ -68,7 +68,7 @@ run_one() {
   elif [ "$impl" = trellis-4k ]; then
     local line
     line="$(TRELLIS_HEAP_HUGE_PAGES=0 "${pin[@]}" "$build_dir/bench/trellis_graph_bench" \
-      --case "$case_name" --rep "$rep")"
+      --case "$case_name" --rep "$rep")" || return $?
     echo "${line/\"impl\":\"trellis\"/\"impl\":\"trellis-4k\"}"
   else
     "${pin[@]}" node --expose-gc "$peers/graph_bench.mjs" --impl "$impl" --case "$case_name" \

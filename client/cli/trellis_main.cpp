@@ -59,6 +59,11 @@ Exit codes (when several apply, the largest):
      in use by another trellis process, or holds no data for `show`)
   4  the server refused this client for good (unauthorized, unsupported
      protocol version); edits are kept in DIR
+
+Environment: TRELLIS_HEAP_HUGE_PAGES=0 keeps 4 KiB pages for the heap; by
+default trellis starts by running itself again with glibc's huge pages
+(GLIBC_TUNABLES=glibc.malloc.hugetlb=1), which halves the time to build a
+large replica in a virtual machine.
 )";
 
 constexpr std::string_view kEditUsage = R"(trellis edit: apply operations to a workspace

@@ -346,6 +346,12 @@ std::string usage() {
             env_name(flag.name) + "]\n      " + std::string(flag.help) + "\n";
   }
   text += "  --help\n      print this text and exit\n";
+  text +=
+      "\n"
+      "Environment only:\n"
+      "  TRELLIS_HEAP_HUGE_PAGES=0\n"
+      "      keep 4 KiB pages for the heap; by default trellisd starts by running itself\n"
+      "      again with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (docs/operations.md)\n";
   return text;
 }
 

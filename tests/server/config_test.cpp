@@ -235,6 +235,7 @@ TEST(Config, UsageListsEveryFlagWithItsVariable) {
     EXPECT_NE(text.find("[" + variable + "]"), std::string::npos) << variable;
   }
   EXPECT_NE(text.find("--help"), std::string::npos);
+  EXPECT_NE(text.find("TRELLIS_HEAP_HUGE_PAGES=0"), std::string::npos);
 }
 
 }  // namespace

@@ -54,9 +54,16 @@ void use_heap_huge_pages(char** argv) {
       heap_huge_pages_tunables(previous, environment(std::string(kHeapHugePagesOptOut).c_str()),
                                thp_enabled, environment("LD_PRELOAD"));
   if (!tunables || argv == nullptr || argv[0] == nullptr) return;
+  // The executable's own path, not /proc/self/exe: the kernel names the
+  // process (ps, top, pgrep) after the file it was started from.
+  std::string self(4096, '\0');
+  const ssize_t length = readlink("/proc/self/exe", self.data(), self.size());
+  if (length <= 0 || static_cast<std::size_t>(length) >= self.size()) return;
+  self.resize(static_cast<std::size_t>(length));
   if (setenv("GLIBC_TUNABLES", tunables->c_str(), 1) != 0) return;
-  execv("/proc/self/exe", argv);
-  // No /proc (a chroot), or the executable is gone: run on as we are.
+  execv(self.c_str(), argv);
+  // No /proc (a chroot), or the executable is gone (replaced since it
+  // started: readlink then ends in " (deleted)"): run on as we are.
   if (kept_previous) {
     setenv("GLIBC_TUNABLES", kept_previous->c_str(), 1);
   } else {

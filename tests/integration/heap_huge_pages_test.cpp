@@ -78,6 +78,8 @@ TEST(HeapHugePages, TrellisdRunsItselfAgainWithTheTunableAndKeepsItsPid) {
   ASSERT_TRUE(pid.has_value());
   EXPECT_EQ(environment_holds(*pid, std::string(platform::kHugetlbSetting)),
             kernel_offers_huge_pages());
+  // Still named after its executable (ps, top and pgrep show this).
+  EXPECT_EQ(read_proc_text("/proc/" + std::to_string(*pid) + "/comm"), "trellisd\n");
 }
 
 TEST(HeapHugePages, TrellisdKeepsTheUsersTunablesAndItsOptOut) {

@@ -16,8 +16,9 @@
 // use_heap_huge_pages(argv) first. When the setting is missing, the kernel
 // offers transparent huge pages, and the user did not opt out, it adds the
 // setting to GLIBC_TUNABLES and replaces the process with a fresh run of the
-// same executable (execv of /proc/self/exe: the pid, arguments, open files
-// and the rest of the environment stay). Otherwise, or when that fails, it
+// same executable (execv of the path /proc/self/exe links to, so that the
+// process keeps its name: the pid, arguments, open files and the rest of the
+// environment stay). Otherwise, or when that fails, it
 // returns and the process runs on 4 KiB pages as before. It also returns
 // under valgrind (its preload library in LD_PRELOAD): there /proc/self/exe is
 // valgrind's tool, not the program. Opt out with TRELLIS_HEAP_HUGE_PAGES=0.

@@ -116,6 +116,18 @@ bool satisfies(const ModelState& state, Needs needs) {
   return true;
 }
 
+// What a store synced to `store` holds of the entity, and the event that put
+// it there (an insert of the object, or a remove).
+ModelState synced_state(const SyncSnapshot::Store& store, EntityKind kind, const std::string& id) {
+  const SyncSnapshot::Entity* entity = store.find(kind, id);
+  return entity ? ModelState::present(entity->object) : ModelState::absent();
+}
+
+StoreEffect synced_effect(const ModelState& state) {
+  return state.kind == ModelState::Kind::present ? StoreEffect{Op::insert, state.object}
+                                                 : StoreEffect{Op::remove, nullptr};
+}
+
 ModelState view_state(const GraphDoc& doc, EntityKind kind, const std::string& id) {
   Json view = is_node(kind) ? node_view(doc, id) : edge_view(doc, id);
   if (view.is_null()) return ModelState::absent();
@@ -292,8 +304,7 @@ ModelState ClientShadow::base_state(EntityKind kind, const std::string& id) cons
   // reconnecting client keeps its nodes); after it, what the latest sync at
   // or before floor_ showed, nothing having been sent about it since.
   if (first_sync_ == 0 || floor_ < first_sync_ || !base_) return ModelState::unknown();
-  const SyncSnapshot::Entity* entity = base_->find(kind, id);
-  return entity ? ModelState::present(entity->object) : ModelState::absent();
+  return synced_state(*base_, kind, id);
 }
 
 ClientShadow::Record ClientShadow::implicit_record(EntityKind kind, const std::string& id) const {
@@ -302,15 +313,9 @@ ClientShadow::Record ClientShadow::implicit_record(EntityKind kind, const std::s
   Record fresh;
   fresh.segments.push_back(Segment{floor_, std::nullopt, {base_state(kind, id)}, false});
   for (const Sync& sync : syncs_) {
-    if (const SyncSnapshot::Entity* entity = sync.store->find(kind, id)) {
-      fresh.segments.push_back(Segment{sync.number,
-                                       StoreEffect{Op::insert, entity->object},
-                                       {ModelState::present(entity->object)},
-                                       false});
-    } else {
-      fresh.segments.push_back(
-          Segment{sync.number, StoreEffect{Op::remove, nullptr}, {ModelState::absent()}, false});
-    }
+    ModelState state = synced_state(*sync.store, kind, id);
+    StoreEffect effect = synced_effect(state);
+    fresh.segments.push_back(Segment{sync.number, std::move(effect), {std::move(state)}, false});
   }
   bound_segments(fresh);
   return fresh;
@@ -368,12 +373,7 @@ const std::vector<ModelState>& ClientShadow::finals(EntityKind kind, const std::
   const Records& map = kind == EntityKind::node ? nodes_ : edges_;
   auto it = map.find(id);
   if (it != map.end()) return it->second.segments.back().states;
-  if (syncs_.empty()) {
-    scratch = {base_state(kind, id)};
-  } else {
-    const SyncSnapshot::Entity* entity = syncs_.back().store->find(kind, id);
-    scratch = {entity ? ModelState::present(entity->object) : ModelState::absent()};
-  }
+  scratch = {syncs_.empty() ? base_state(kind, id) : synced_state(*syncs_.back().store, kind, id)};
   return scratch;
 }
 
@@ -584,16 +584,11 @@ void ClientShadow::record_sync(const SyncSnapshot& snapshot) {
   const SyncSnapshot::Store& store = *snapshot.store();
   // The entities with a record get the sync as an event of theirs; the rest
   // read it from syncs_ (implicit_record), so a join adds no record.
+  // (append_event finds the record again but adds none: the map is stable.)
   for (EntityKind kind : {EntityKind::node, EntityKind::edge}) {
-    std::vector<std::string> ids;
-    ids.reserve(records(kind).size());
-    for (const auto& [id, unused] : records(kind))
-      ids.push_back(id);
-    for (const auto& id : ids) {
-      const SyncSnapshot::Entity* entity = store.find(kind, id);
-      append_event(
-          kind, id,
-          entity ? StoreEffect{Op::insert, entity->object} : StoreEffect{Op::remove, nullptr});
+    for (const auto& [id, unused] : records(kind)) {
+      const ModelState state = synced_state(store, kind, id);
+      append_event(kind, id, synced_effect(state), &state);
     }
   }
   syncs_.push_back(Sync{sent_, snapshot.store()});
